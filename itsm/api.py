@@ -1,0 +1,20 @@
+"""/api/v1/: the kernel's endpoints plus each workflow app's own api/urls.py."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from . import api_views
+
+router = DefaultRouter()
+router.register("teams", api_views.TeamViewSet)
+router.register("services", api_views.ServiceViewSet)
+router.register("audit-events", api_views.AuditEventViewSet)
+
+urlpatterns = [
+    path("me/", api_views.MeView.as_view(), name="api-me"),
+    path("", include("changes.api.urls")),
+    path("", include("incidents.api.urls")),
+    path("", include("releases.api.urls")),
+    path("", include("backups.api.urls")),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,70 @@
+"""Roles of DOMAIN.md as Django groups. Created by a data migration; apps add permissions."""
+
+from django.utils.translation import gettext_lazy as _
+
+REQUESTER = "requester"
+ONCALL = "oncall"
+OPS_LEADER = "ops_leader"
+OPS_MANAGER = "ops_manager"
+CAB_MEMBER = "cab_member"
+DEVELOPER = "developer"
+EXECUTIVE = "executive"
+MANAGER = "manager"
+ADMINISTRATOR = "administrator"
+
+ROLES = {
+    REQUESTER: _("Requester / operator"),
+    ONCALL: _("On-call engineer (L1)"),
+    OPS_LEADER: _("Ops leader (L2)"),
+    OPS_MANAGER: _("Ops manager (L3)"),
+    CAB_MEMBER: _("CAB member"),
+    DEVELOPER: _("Developer team (L4)"),
+    EXECUTIVE: _("Executive (L5)"),
+    MANAGER: _("Manager"),
+    ADMINISTRATOR: _("Administrator"),
+}
+
+# Every role may file tickets; these kernel permissions are granted per role by migration.
+KERNEL_PERMISSIONS = {
+    ADMINISTRATOR: [
+        "itsm.add_team", "itsm.change_team", "itsm.delete_team",
+        "itsm.add_service", "itsm.change_service", "itsm.delete_service",
+        "itsm.add_businesscalendar", "itsm.change_businesscalendar",
+        "itsm.add_closedday", "itsm.change_closedday", "itsm.delete_closedday",
+        "itsm.add_user", "itsm.change_user", "itsm.view_user",
+        "itsm.view_auditevent",
+    ],
+    MANAGER: ["itsm.view_auditevent"],
+}  # fmt: skip
+
+
+def role_label(name: str) -> str:
+    return str(ROLES.get(name, name))
+
+
+# Apps add their own role → permission codenames ("app_label.codename") in AppConfig.ready;
+# a post_migrate handler grants them, so a fresh database and an upgraded one end up equal.
+_role_permissions: dict[str, set[str]] = {
+    role: set(perms) for role, perms in KERNEL_PERMISSIONS.items()
+}
+
+
+def grant(role: str, *permissions: str) -> None:
+    _role_permissions.setdefault(role, set()).update(permissions)
+
+
+def sync_role_permissions(**kwargs) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    for role in ROLES:
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = _role_permissions.get(role, set())
+        perms = []
+        for dotted in wanted:
+            app_label, codename = dotted.split(".", 1)
+            perm = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if perm is not None:
+                perms.append(perm)
+        group.permissions.add(*perms)

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
+
+
+class TimersConfig(AppConfig):
+    name = "itsm.timers"
+    label = "timers"
+    verbose_name = _("Timers")
+
+    def ready(self) -> None:
+        # Each app declares its handlers in <app>/timer_handlers.py.
+        autodiscover_modules("timer_handlers")
