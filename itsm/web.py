@@ -1,0 +1,47 @@
+"""Helpers for thin page views: run one service call and turn domain errors into messages.
+
+The API maps the same exceptions in itsm.drf, so a rule broken in the browser and over the
+API reads the same.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django_fsm import TransitionNotAllowed
+
+from .errors import DomainError
+
+
+def run_action(request: HttpRequest, action: Callable[[], Any], success: str | None = None) -> bool:
+    """Call `action`; flash `success` or the error. Returns True when it worked.
+
+    PermissionDenied is re-raised so that Django answers 403.
+    """
+    try:
+        action()
+    except PermissionDenied:
+        raise
+    except TransitionNotAllowed:
+        messages.error(request, _("This action is not allowed in the current state."))
+        return False
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return False
+    except DjangoValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return False
+    if success:
+        messages.success(request, success)
+    return True
+
+
+def available_transitions(obj, user, field: str = "status") -> list:
+    """The transitions `user` may take on `obj` now: the buttons a detail page shows."""
+    getter = getattr(obj, f"get_available_user_{field}_transitions")
+    return list(getter(user))
