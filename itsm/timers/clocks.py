@@ -62,11 +62,13 @@ def _check_target(target: timedelta) -> None:
         raise DomainError(_("A clock's target must be longer than zero."))
 
 
-def _check_after(clock: Clock, at: datetime, since: datetime | None) -> None:
-    if since is not None and at < since:
+def _checked(clock: Clock, at: datetime | None) -> datetime:
+    at = at or timezone.now()
+    if at < clock.last_change():
         raise DomainError(
             _("The clock %(name)s cannot change before its last change.") % {"name": clock.name}
         )
+    return at
 
 
 # --- the one place where thresholds are recorded and timers armed ----------------------------
@@ -157,11 +159,8 @@ def clock_pause(*, subject: models.Model, name: str, at: datetime | None = None)
     clock = _lock(subject, name)
     if not clock.is_running:
         return clock
-    at = at or timezone.now()
-    _check_after(clock, at, clock.resumed_at)
-    clock.segments = [*clock.segments, [clock.resumed_at.isoformat(), at.isoformat()]]
-    clock.elapsed_before_pause += clock.span(clock.resumed_at, at)
-    clock.resumed_at, clock.paused_at = None, at
+    at = _checked(clock, at)
+    clock.mark_paused(at)
     # Thresholds crossed before the pause are recorded now, even if no sweep noticed them.
     _sync(clock, max(at, timezone.now()))
     return clock
@@ -173,9 +172,8 @@ def clock_resume(*, subject: models.Model, name: str, at: datetime | None = None
     clock = _lock(subject, name)
     if clock.is_running:
         return clock
-    at = at or timezone.now()
-    _check_after(clock, at, clock.stopped_at or clock.paused_at)
-    clock.resumed_at, clock.paused_at, clock.stopped_at = at, None, None
+    at = _checked(clock, at)
+    clock.mark_resumed(at)
     _sync(clock, max(at, timezone.now()))
     return clock
 
@@ -186,14 +184,8 @@ def clock_stop(*, subject: models.Model, name: str, at: datetime | None = None) 
     clock = _lock(subject, name)
     if clock.is_stopped:
         return clock
-    at = at or timezone.now()
-    if clock.is_running:
-        _check_after(clock, at, clock.resumed_at)
-        clock.segments = [*clock.segments, [clock.resumed_at.isoformat(), at.isoformat()]]
-        clock.elapsed_before_pause += clock.span(clock.resumed_at, at)
-    else:
-        _check_after(clock, at, clock.paused_at)
-    clock.resumed_at, clock.paused_at, clock.stopped_at = None, None, at
+    at = _checked(clock, at)
+    clock.mark_stopped(at)
     _sync(clock, max(at, timezone.now()))
     return clock
 

@@ -226,6 +226,31 @@ class Clock(models.Model):
             return self.advance(self.resumed_at, amount - counted)
         return None
 
+    # --- transitions: fields on self only; itsm.timers.clocks locks, checks and saves ------
+    def _close_segment(self, at: datetime) -> None:
+        self.segments = [*self.segments, [self.resumed_at.isoformat(), at.isoformat()]]
+        self.elapsed_before_pause += self.span(self.resumed_at, at)
+        self.resumed_at = None
+
+    def mark_paused(self, at: datetime) -> None:
+        """Stop counting at `at`; the segment closes with the time it counted."""
+        self._close_segment(at)
+        self.paused_at = at
+
+    def mark_resumed(self, at: datetime) -> None:
+        """Count again from `at` (also after a stop: a reopened ticket)."""
+        self.resumed_at, self.paused_at, self.stopped_at = at, None, None
+
+    def mark_stopped(self, at: datetime) -> None:
+        """Stop for good; a running segment closes first."""
+        if self.is_running:
+            self._close_segment(at)
+        self.paused_at, self.stopped_at = None, at
+
+    def last_change(self) -> datetime:
+        """No transition may be dated before this instant."""
+        return self.resumed_at or self.paused_at or self.stopped_at or self.started_at
+
     @property
     def deadline(self) -> datetime | None:
         """The breach instant: projected while running, recorded once breached."""

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import SweepStat, Timer
 from .registry import get_handler
@@ -20,9 +21,14 @@ from .registry import get_handler
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-# ETA tasks are only a fast path for near deadlines; they stay far below the broker's
-# visibility timeout (Redis re-delivers unacknowledged tasks after it).
-ETA_HORIZON = timedelta(seconds=getattr(settings, "TIMER_ETA_HORIZON", 300))
+PROBE_KIND = "timers.probe"
+
+
+def eta_horizon() -> timedelta:
+    """How near a deadline must be for an ETA task. ETA tasks are only a fast path; they
+    stay far below the broker's visibility timeout (Redis re-delivers unacknowledged tasks
+    after it, 3600 s in settings), and the sweeper fires the timer anyway if one is lost."""
+    return timedelta(seconds=getattr(settings, "TIMER_ETA_HORIZON", 300))
 
 
 def _subject_filter(subject: models.Model) -> dict:
@@ -34,9 +40,20 @@ def _subject_filter(subject: models.Model) -> dict:
 
 @transaction.atomic
 def timer_arm(
-    *, subject: models.Model, kind: str, due_at: datetime, key: str = "", payload=None
+    *,
+    subject: models.Model,
+    kind: str,
+    due_at: datetime,
+    key: str = "",
+    payload: dict | None = None,
+    fast_path: bool = True,
 ) -> Timer:
-    """Arm (or re-target) the one armed timer of this subject, kind and key."""
+    """Arm (or re-target) the one armed timer of this subject, kind and key.
+
+    A near deadline also gets an ETA task carrying the timer's fresh token; re-arming or
+    cancelling makes that task a no-op. The sweeper alone is enough: the task only makes
+    near deadlines exact to the second.
+    """
     timer = (
         Timer.objects.select_for_update()
         .filter(**_subject_filter(subject), kind=kind, key=key, state=Timer.State.ARMED)
@@ -51,12 +68,15 @@ def timer_arm(
     timer.token = uuid.uuid4()
     timer.payload = payload
     timer.save()
-    if due_at - timezone.now() <= ETA_HORIZON:
+    if fast_path and due_at - timezone.now() <= eta_horizon():
         from .tasks import fire_timer
 
         pk, token = timer.pk, str(timer.token)
+        # robust: a broker that is down (Redis restarting) must not turn a committed write
+        # into an error page; the sweeper fires the timer from the database anyway.
         transaction.on_commit(
-            lambda: fire_timer.apply_async((pk, token), eta=max(due_at, timezone.now()))
+            lambda: fire_timer.apply_async((pk, token), eta=max(due_at, timezone.now())),
+            robust=True,
         )
     return timer
 
@@ -73,6 +93,60 @@ def timer_cancel(*, subject: models.Model, kind: str | None = None, key: str | N
 
 def armed_timers(subject: models.Model):
     return Timer.objects.filter(**_subject_filter(subject), state=Timer.State.ARMED)
+
+
+@transaction.atomic
+def timer_retry(*, timer_id: int, actor=None, source: str = "web") -> Timer:
+    """Arm a failed timer again, due now, with its attempts reset (after a fix)."""
+    from itsm.audit import record_event
+    from itsm.errors import Conflict
+
+    timer = Timer.objects.select_for_update().get(pk=timer_id)
+    if timer.state != Timer.State.FAILED:
+        raise Conflict(_("Only a failed timer can be retried."))
+    if Timer.objects.filter(
+        content_type_id=timer.content_type_id,
+        object_id=timer.object_id,
+        kind=timer.kind,
+        key=timer.key,
+        state=Timer.State.ARMED,
+    ).exists():
+        raise Conflict(_("A newer timer of the same kind is armed for this object."))
+    timer.state, timer.attempts, timer.due_at = Timer.State.ARMED, 0, timezone.now()
+    timer.save(update_fields=["state", "attempts", "due_at"])
+    record_event(
+        timer,
+        action="timer retried",
+        actor=actor,
+        source=source,
+        before=Timer.State.FAILED,
+        after=Timer.State.ARMED,
+        payload={"kind": timer.kind, "last_error": timer.last_error},
+    )
+    return timer
+
+
+def timer_probe(*, delay: timedelta, fast_path: bool = False) -> Timer:
+    """Arm a probe: a timer whose only effect is to record how late it fired.
+
+    Probes measure the whole path (beat, broker, worker, sweep) in production; the sweep
+    task arms one every hour, the admin page on demand.
+    """
+    stat, _created = SweepStat.objects.get_or_create(name="probe", defaults={"at": timezone.now()})
+    return timer_arm(
+        subject=stat,
+        kind=PROBE_KIND,
+        key=uuid.uuid4().hex[:16],
+        due_at=timezone.now() + delay,
+        fast_path=fast_path,
+    )
+
+
+def record_probe(timer: Timer, *, now: datetime) -> None:
+    """The probe handler: keep the last probe's lateness for the admin page and /metrics."""
+    SweepStat.objects.filter(name="probe").update(
+        at=now, max_lateness_s=timer.late_by.total_seconds(), fired=models.F("fired") + 1
+    )
 
 
 class TimerBusy(Exception):  # noqa: N818 - a state, not a failure
@@ -169,7 +243,7 @@ def sweep(*, batch_size: int | None = None, max_batches: int = 100) -> SweepResu
     result = SweepResult()
     started = time.perf_counter()
     busy: list[int] = []
-    for _ in range(max_batches):
+    for _batch in range(max_batches):
         now = timezone.now()
         with transaction.atomic():
             claim_started = time.perf_counter()
