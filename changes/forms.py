@@ -136,7 +136,11 @@ class NoInputForm(forms.Form):
 
 
 class AssessForm(forms.Form):
-    change_class = forms.ChoiceField(label=_("Class"), choices=ChangeClass.choices)
+    change_class = forms.ChoiceField(
+        label=_("Class"),
+        choices=[("", _("Keep the class")), *ChangeClass.choices],
+        required=False,
+    )
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -163,8 +167,10 @@ class VoteForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    planned_start = datetime_field(_("Planned start"))
-    planned_end = datetime_field(_("Planned end"))
+    """Empty fields keep the window the change was approved for."""
+
+    planned_start = datetime_field(_("Planned start"), required=False)
+    planned_end = datetime_field(_("Planned end"), required=False)
     implementer = forms.ModelChoiceField(
         label=_("Implementer"), queryset=User.objects.none(), required=False
     )

@@ -114,10 +114,11 @@ def change_reschedule(
     change_id: int,
     actor: User,
     source: str,
-    planned_start: datetime,
-    planned_end: datetime,
+    planned_start: datetime | None = None,
+    planned_end: datetime | None = None,
     implementer: User | None = None,
 ) -> Change:
+    """Move a scheduled window (or hand it to another implementer); same checks again."""
     change = lock_change(change_id)
     return _place(
         change, "reschedule", actor=actor, source=source, planned_start=planned_start,
