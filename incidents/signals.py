@@ -1,0 +1,1 @@
+"""Receivers of the shared clocks' warning and breach signals."""
