@@ -1,11 +1,14 @@
 """One FilterSet for the incident list page and the API list."""
 
 import django_filters
-from django.db.models import Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Exists, OuterRef, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from itsm.models import Service, Team
+from itsm.timers.models import Clock
 
 from .models import ACTIVE, ActionItem, Incident, Priority, Status
 
@@ -33,6 +36,7 @@ class IncidentFilter(django_filters.FilterSet):
     )
     is_major = django_filters.BooleanFilter(label=_("Major"))
     overdue = django_filters.BooleanFilter(method="by_overdue", label=_("Past a deadline"))
+    breached = django_filters.BooleanFilter(method="by_breached", label=_("SLA breached"))
     detected_after = django_filters.IsoDateTimeFilter(
         field_name="detected_at", lookup_expr="gte", label=_("Detected from")
     )
@@ -95,6 +99,16 @@ class IncidentFilter(django_filters.FilterSet):
     def by_overdue(self, queryset, name, value):
         past = Q(next_due_at__lt=timezone.now())
         return queryset.filter(past) if value else queryset.exclude(past)
+
+    def by_breached(self, queryset, name, value):
+        breached = Exists(
+            Clock.objects.filter(
+                content_type=ContentType.objects.get_for_model(Incident),
+                object_id=Cast(OuterRef("pk"), CharField()),
+                breached_at__isnull=False,
+            )
+        )
+        return queryset.filter(breached) if value else queryset.exclude(breached)
 
 
 class ActionItemFilter(django_filters.FilterSet):

@@ -10,6 +10,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from itsm.models import AuditEvent, Service
+from itsm.timers.models import Clock
 
 from .models import (
     ACTIVE,
@@ -215,5 +216,5 @@ def counts_by_status(user) -> dict[str, int]:
 
 
 def breached_filter() -> Q:
-    """Incidents whose running deadline has passed (for the list's "overdue" filter)."""
-    return Q(next_due_at__lt=timezone.now())
+    """Incidents with a breached SLA clock (recorded on the clock, once)."""
+    return Q(clocks__breached_at__isnull=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -212,6 +213,8 @@ class Incident(FSMModelMixin, models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The SLA clocks (written only through itsm.timers.clocks); deleted with the incident.
+    clocks = GenericRelation("timers.Clock", related_query_name="incident")
 
     objects = IncidentQuerySet.as_manager()
 

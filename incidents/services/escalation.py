@@ -163,11 +163,13 @@ def escalation_notify_major(incident: Incident, *, at: datetime, actor=None, rea
 def _lock_for_timer(incident_id: int) -> Incident | None:
     """The handler only *tries* the incident lock: a transition holding it may be about to
     acknowledge. TimerBusy leaves the timer armed for the next sweep, which re-checks."""
-    busy = getattr(timer_services, "TimerBusy", None)
-    qs = Incident.objects.select_for_update(no_key=True, of=("self",), skip_locked=busy is not None)
-    incident = qs.filter(pk=incident_id).first()
-    if incident is None and busy is not None and Incident.objects.filter(pk=incident_id).exists():
-        raise busy(f"incident {incident_id} is locked")
+    incident = (
+        Incident.objects.select_for_update(no_key=True, of=("self",), skip_locked=True)
+        .filter(pk=incident_id)
+        .first()
+    )
+    if incident is None and Incident.objects.filter(pk=incident_id).exists():
+        raise timer_services.TimerBusy(f"incident {incident_id} is locked")
     return incident
 
 
