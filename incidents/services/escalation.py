@@ -141,7 +141,8 @@ def escalation_start(incident: Incident, *, at: datetime) -> None:
         incident.escalation_level = first.number
         incident.save(update_fields=["escalation_level", "updated_at"])
         _fire_level(incident, first, kind=EscalationStep.Kind.INITIAL, at=at)
-        _arm_next(incident, base=at)
+        # The climb counts from detection: an alert filed late has already waited.
+        _arm_next(incident, base=incident.detected_at)
     if incident.is_major:
         escalation_notify_major(incident, at=at)
 
