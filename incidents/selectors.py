@@ -28,9 +28,10 @@ def incident_list(user) -> QuerySet[Incident]:
     """Incidents the user may see, with what a list row shows (a fixed number of queries)."""
     return (
         Incident.objects.visible_to(user)
-        .select_related("service", "team", "assignee", "reported_by")
+        .select_related("service", "team", "assignee", "reported_by", "postmortem")
         .prefetch_related(
-            Prefetch("affected_services", queryset=Service.objects.only("id", "name", "slug"))
+            Prefetch("affected_services", queryset=Service.objects.only("id", "name", "slug")),
+            Prefetch("clocks", queryset=Clock.objects.order_by("name")),
         )
     )
 
@@ -86,7 +87,7 @@ def incident_notifications(incident: Incident) -> QuerySet[Notification]:
 def notifications_for(user) -> QuerySet[Notification]:
     return (
         Notification.objects.filter(recipient=user)
-        .select_related("incident")
+        .select_related("incident", "recipient")
         .order_by("-created_at", "-pk")
     )
 
