@@ -63,6 +63,8 @@ def _first_error(errors, path: str = "") -> str:
         for key, value in errors.items():
             if key == "non_field_errors":
                 return _first_error(value, path)
+            if isinstance(key, int):  # DRF keys list items by index
+                return _first_error(value, f"{path}[{key}]")
             return _first_error(value, f"{path}.{key}" if path else str(key))
     if isinstance(errors, list) and errors:
         if all(isinstance(e, str) for e in errors):
