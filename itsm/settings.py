@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "incidents",
     "releases",
     "backups",
+    "oncall",
 ]
 
 MIDDLEWARE = [
