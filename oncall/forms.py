@@ -51,9 +51,6 @@ class ScheduleForm(forms.ModelForm):
                 "A new zone applies from now on; shifts already worked stay as they were."
             )
 
-    def validate_unique(self):
-        """The service checks the one-schedule-per-level rule and says it in its words."""
-
 
 class RotationForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)

@@ -52,7 +52,11 @@ class Schedule(models.Model):
         verbose_name_plural = _("on-call schedules")
         ordering = ["team__name", "level"]
         constraints = [
-            models.UniqueConstraint(fields=["team", "level"], name="oncall_one_schedule_per_level")
+            models.UniqueConstraint(
+                fields=["team", "level"],
+                name="oncall_one_schedule_per_level",
+                violation_error_message=_("This team already has a schedule for this level."),
+            )
         ]
         permissions = [
             ("manage_overrides", _("Can create and cancel on-call overrides for other people")),

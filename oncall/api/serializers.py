@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from itsm.models import Team
@@ -26,6 +27,28 @@ class WindowSerializer(serializers.Serializer):
     end = serializers.CharField(help_text="HH:MM; before start means overnight")
 
 
+class MembersField(serializers.ListField):
+    """An ordered list of user names, read and written in rotation order."""
+
+    child = serializers.CharField()
+
+    def get_attribute(self, instance):
+        return instance.ordered_members()
+
+    def to_representation(self, data):
+        return [user.username for user in data]
+
+    def to_internal_value(self, data):
+        names = super().to_internal_value(data)
+        found = {u.username: u for u in User.objects.filter(username__in=names, is_active=True)}
+        missing = [name for name in names if name not in found]
+        if missing:
+            raise serializers.ValidationError(
+                _("Unknown or inactive users: %(names)s") % {"names": ", ".join(missing)}
+            )
+        return [found[name] for name in names]
+
+
 class ScheduleSerializer(serializers.ModelSerializer):
     team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all())
 
@@ -44,12 +67,7 @@ class ScheduleSerializer(serializers.ModelSerializer):
 
 class RotationSerializer(serializers.ModelSerializer):
     schedule = serializers.PrimaryKeyRelatedField(queryset=Schedule.objects.all())
-    members = serializers.SlugRelatedField(
-        slug_field="username",
-        many=True,
-        queryset=User.objects.filter(is_active=True),
-        help_text="User names in rotation order; the first is on call first.",
-    )
+    members = MembersField(help_text="User names in rotation order; the first is on call first.")
     windows = WindowSerializer(many=True, required=False)
     successor = serializers.SerializerMethodField()
 
@@ -80,11 +98,6 @@ class RotationSerializer(serializers.ModelSerializer):
         if self.instance is not None and not isinstance(self.instance, list):
             fields["schedule"].read_only = True
         return fields
-
-    def to_representation(self, rotation):
-        data = super().to_representation(rotation)
-        data["members"] = [u.username for u in rotation.ordered_members()]
-        return data
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_successor(self, rotation):
