@@ -19,7 +19,7 @@ from django.utils import timezone
 from itsm.business_time import CalendarSpec, public_holidays
 from itsm.models import BusinessCalendar, Team
 
-from . import engine
+from . import engine, fairness
 from .models import Override, PersonalFeed, Rotation, RotationMember, Schedule
 
 User = get_user_model()
@@ -326,23 +326,23 @@ def rotations() -> QuerySet[Rotation]:
 @dataclass
 class FairnessRow:
     user: object
-    tally: engine.Tally
+    tally: fairness.Tally
 
     @property
     def total_hours(self) -> float:
-        return engine.Tally.hours(self.tally.total)
+        return fairness.Tally.hours(self.tally.total)
 
     @property
     def night_hours(self) -> float:
-        return engine.Tally.hours(self.tally.night)
+        return fairness.Tally.hours(self.tally.night)
 
     @property
     def weekend_hours(self) -> float:
-        return engine.Tally.hours(self.tally.weekend)
+        return fairness.Tally.hours(self.tally.weekend)
 
     @property
     def holiday_hours(self) -> float:
-        return engine.Tally.hours(self.tally.holiday)
+        return fairness.Tally.hours(self.tally.holiday)
 
 
 def fairness_report(queryset: QuerySet[Schedule], year: int, month: int) -> list[FairnessRow]:
@@ -354,7 +354,7 @@ def fairness_report(queryset: QuerySet[Schedule], year: int, month: int) -> list
     loaded = []
     for schedule in queryset:
         loaded.append(
-            (schedule, *engine.month_bounds(year, month, engine.zone(schedule.time_zone)))
+            (schedule, *fairness.month_bounds(year, month, engine.zone(schedule.time_zone)))
         )
     if not loaded:
         return []
@@ -362,14 +362,14 @@ def fairness_report(queryset: QuerySet[Schedule], year: int, month: int) -> list
     end = max(b[2] for b in loaded)
     rows: dict[int, FairnessRow] = {}
     for schedule in load(queryset, start, end):
-        month_start, month_end = engine.month_bounds(year, month, engine.zone(schedule.time_zone))
+        month_start, month_end = fairness.month_bounds(year, month, engine.zone(schedule.time_zone))
         calendar = calendar_spec(schedule.team.calendar)
         segments = engine.resolve(spec_of(schedule), month_start, month_end)
         people = people_of(schedule)
-        for user_id, tally in engine.fairness(
+        for user_id, tally in fairness.per_person(
             segments, engine.zone(schedule.time_zone), _holiday_test(calendar)
         ).items():
-            row = rows.setdefault(user_id, FairnessRow(people[user_id], engine.Tally()))
+            row = rows.setdefault(user_id, FairnessRow(people[user_id], fairness.Tally()))
             row.tally.add(tally)
     return sorted(rows.values(), key=lambda r: (-r.tally.total, str(r.user)))
 

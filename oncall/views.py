@@ -22,6 +22,7 @@ from itsm.web import run_action
 
 from . import engine, ical, rules, selectors, services
 from . import timeline as tl
+from .fairness import Tally
 from .filters import OverrideFilter, ScheduleFilter
 from .forms import OverrideForm, RotationForm, ScheduleForm, TakeOverForm
 from .models import Override, PersonalFeed, Rotation, Schedule
@@ -147,7 +148,7 @@ def schedule_detail(request, pk: int):
         "layer_rows": layer_rows,
         "override_rows": override_rows,
         "shifts": [
-            (s, line.person(s.user_id), engine.Tally.hours(s.duration))
+            (s, line.person(s.user_id), Tally.hours(s.duration))
             for s in engine.merge_by_person(line.segments)
         ],
         "gaps": line.gaps,
@@ -393,7 +394,7 @@ def my_shifts(request):
         {
             "shifts": shifts,
             "weeks": weeks,
-            "total_hours": engine.Tally.hours(total),
+            "total_hours": Tally.hours(total),
             "feed_url": request.build_absolute_uri(
                 _reverse("oncall:person_feed", token=feed.token)
             ),
@@ -436,8 +437,8 @@ def fairness(request):
             "month": month_start,
             "previous": previous,
             "following": following,
-            "total_hours": engine.Tally.hours(total),
-            "average": engine.Tally.hours(total / len(rows)) if rows else 0,
+            "total_hours": Tally.hours(total),
+            "average": Tally.hours(total / len(rows)) if rows else 0,
             "query": request.GET.urlencode(),
         },
     )

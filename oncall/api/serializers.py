@@ -1,6 +1,6 @@
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema_field
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from itsm.models import Team

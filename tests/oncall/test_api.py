@@ -156,7 +156,7 @@ def test_rotate_calendar_token(api_client_for, schedule, user_for, members):
     )
 
 
-# --- Rotations -------------------------------------------------------------------------------------
+# --- Rotations -----------------------------------------------------------------------------------
 
 
 def rotation_body(schedule, **kw):
@@ -227,7 +227,7 @@ def test_updating_a_started_rotation_returns_its_successor(
     )
 
 
-# --- Overrides ---------------------------------------------------------------------------------------
+# --- Overrides -----------------------------------------------------------------------------------
 
 
 def test_create_override_and_cancel_it(api_client_for, schedule, members):

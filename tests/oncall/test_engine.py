@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from itsm.business_time import CalendarSpec
-from oncall import engine
+from oncall import engine, fairness
 from oncall.engine import OverrideSpec, Restriction, RotationSpec, ScheduleSpec, Window
 
 NY = engine.zone("America/New_York")
@@ -320,16 +320,16 @@ def test_empty_schedule_is_one_gap():
     assert engine.resolve(ScheduleSpec(), start, end) == [engine.Segment(start, end, None)]
 
 
-# --- Fairness -------------------------------------------------------------------------------------
+# --- Fairness ------------------------------------------------------------------------------------
 
 
 def test_fairness_counts_nights_weekends_and_korean_holidays():
     spec = weekday_and_nights()
-    start, end = engine.month_bounds(2026, 9, SEOUL)
+    start, end = fairness.month_bounds(2026, 9, SEOUL)
     assert start == local(SEOUL, 2026, 9, 1) and end == local(SEOUL, 2026, 10, 1)
     segments = engine.resolve(spec, start, end)
     holidays = {dt.date(2026, 9, d) for d in (24, 25, 26)}
-    tallies = engine.fairness(segments, SEOUL, lambda day: day in holidays)
+    tallies = fairness.per_person(segments, SEOUL, lambda day: day in holidays)
     total = sum((t.total for t in tallies.values()), dt.timedelta(0))
     assert total == end - start  # everyone together covers the whole month
     assert sum((t.weekend for t in tallies.values()), dt.timedelta(0)) == dt.timedelta(
@@ -344,11 +344,11 @@ def test_fairness_counts_nights_weekends_and_korean_holidays():
 
 
 def test_a_night_across_fall_back_lasts_nine_hours():
-    tally = engine.classify(local(NY, 2026, 10, 31, 22), local(NY, 2026, 11, 1, 6), NY)
+    tally = fairness.classify(local(NY, 2026, 10, 31, 22), local(NY, 2026, 11, 1, 6), NY)
     assert tally.total == tally.night == dt.timedelta(hours=9)
     assert tally.weekend == dt.timedelta(hours=9)  # Saturday night into Sunday
 
 
 def test_month_bounds_across_december():
-    start, end = engine.month_bounds(2026, 12, TOKYO)
+    start, end = fairness.month_bounds(2026, 12, TOKYO)
     assert (start, end) == (local(TOKYO, 2026, 12, 1), local(TOKYO, 2027, 1, 1))

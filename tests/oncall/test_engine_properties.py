@@ -7,7 +7,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from itsm.business_time import CalendarSpec
-from oncall import engine
+from oncall import engine, fairness
 from oncall.engine import OverrideSpec, Restriction, RotationSpec, ScheduleSpec, Window
 
 UTC = dt.UTC
@@ -293,7 +293,7 @@ def test_fairness_adds_up_to_the_covered_time(data, window):
     spec = data.draw(schedules(start, end))
     tz = engine.zone(data.draw(zones))
     segments = engine.resolve(spec, start, end)
-    tallies = engine.fairness(segments, tz)
+    tallies = fairness.per_person(segments, tz)
     covered = sum((s.duration for s in segments if not s.is_gap), dt.timedelta(0))
     assert sum((t.total for t in tallies.values()), dt.timedelta(0)) == covered
     for tally in tallies.values():

@@ -277,7 +277,7 @@ def test_ending_a_rotation(schedule, members, user_for, frozen):
         services.rotation_end(rotation_id=started.pk, actor=user_for(roles.REQUESTER), source=WEB)
 
 
-# --- Overrides: who may do what -------------------------------------------------------------------
+# --- Overrides: who may do what ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -427,7 +427,7 @@ def test_taking_a_shift_yourself_sends_no_mail(
     assert mail.outbox == []
 
 
-# --- Cancelling: state x actor --------------------------------------------------------------------
+# --- Cancelling: state x actor -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("state", ["active", "cancelled"])
@@ -487,7 +487,7 @@ def test_an_override_that_is_over_cannot_be_cancelled(schedule, members):
         services.override_cancel(override_id=override.pk, actor=None, source=WEB)
 
 
-# --- "I'll take it" -------------------------------------------------------------------------------
+# --- "I'll take it" ------------------------------------------------------------------------------
 
 
 def test_take_over_lasts_until_the_next_handoff_and_is_idempotent(schedule, members, frozen):
@@ -540,7 +540,7 @@ def test_take_over_in_a_gap_lasts_a_day_at_most(team, members, frozen):
     assert override.end == NOW + dt.timedelta(days=1)
 
 
-# --- Calendar addresses ---------------------------------------------------------------------------
+# --- Calendar addresses --------------------------------------------------------------------------
 
 
 def test_rotating_calendar_tokens(schedule, members, user_for):

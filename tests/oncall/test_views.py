@@ -252,7 +252,7 @@ def test_rotation_end_through_the_page(client, schedule, make_user):
     assert rotation.valid_until == NOW
 
 
-# --- Overrides, take-overs and cancelling through the pages ---------------------------------------
+# --- Overrides, take-overs and cancelling through the pages --------------------------------------
 
 
 def override_post(client, schedule, user, **extra):
@@ -349,7 +349,7 @@ def test_override_list_is_filterable(client, schedule, members, make_user):
     assert [o.user for o in by_user.context["page"]] == [members[1]]
 
 
-# --- My shifts, my work, fairness -------------------------------------------------------------------
+# --- My shifts, my work, fairness ----------------------------------------------------------------
 
 
 def test_my_shifts_and_my_work(client, schedule, members):
@@ -377,7 +377,7 @@ def test_fairness_page(client, schedule, members, make_user):
     assert client.get(reverse("oncall:fairness"), {"month": "2026-99"}).status_code == 200
 
 
-# --- Calendar feeds ---------------------------------------------------------------------------------
+# --- Calendar feeds ------------------------------------------------------------------------------
 
 
 def test_personal_feed_is_valid_icalendar_and_needs_only_the_token(client, schedule, members):

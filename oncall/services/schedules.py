@@ -1,10 +1,5 @@
-"""The only writers of on-call data. Keyword-only; each locks the schedule row so that two
-writers on one schedule queue up, checks permissions, records an audit event and defers
-notifications until commit.
-
-`actor=None` means the system itself (demo data, migrations); every door for people passes
-the signed-in user.
-"""
+"""Schedules and rotations. A rotation that has started is never rewritten: an edit ends
+it now and starts a successor, so shifts already worked stay as they were."""
 
 from __future__ import annotations
 
@@ -12,67 +7,26 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from itsm.audit import Source, record_event
+from itsm.audit import record_event
 from itsm.errors import Conflict, DomainError
-from itsm.models import Team, validate_time_zone
+from itsm.models import Team
 
-from . import engine, rules, selectors
-from .models import Override, PersonalFeed, Rotation, RotationMember, Schedule, new_token
-
-MAX_MEMBERS = 100
-MAX_LAYER = 99
-MAX_SHIFT_HOURS = 24 * 92
-MAX_OVERRIDE = dt.timedelta(days=366)
-# Fields whose change alters who is on call: editing them on a started rotation splits it.
-SHIFT_FIELDS = {
-    "layer",
-    "kind",
-    "shift_length_hours",
-    "start_date",
-    "handoff_time",
-    "restriction",
-    "windows",
-    "members",
-}
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You may not change this on-call schedule."))
-
-
-def _lock_schedule(schedule_id: int) -> Schedule:
-    try:
-        return Schedule.objects.select_for_update().select_related("team").get(pk=schedule_id)
-    except Schedule.DoesNotExist:
-        raise DomainError(_("This on-call schedule does not exist."), field="schedule") from None
-
-
-def _check_time_zone(value: str) -> None:
-    try:
-        validate_time_zone(value)
-    except Exception:
-        raise DomainError(
-            _("Unknown time zone: %(tz)s") % {"tz": value}, field="time_zone"
-        ) from None
-
-
-def _check_level(team: Team, level: int, exclude: int | None = None) -> None:
-    if not 1 <= int(level) <= 9:
-        raise DomainError(_("The escalation level must be between 1 and 9."), field="level")
-    clash = Schedule.objects.filter(team=team, level=level).exclude(pk=exclude)
-    if clash.exists():
-        raise DomainError(
-            _("%(team)s already has a schedule for level %(level)s.")
-            % {"team": team.name, "level": level},
-            field="level",
-        )
-
+from .. import engine, rules
+from ..models import Rotation, RotationMember, Schedule, new_token
+from ._common import (
+    MAX_LAYER,
+    MAX_MEMBERS,
+    MAX_SHIFT_HOURS,
+    SHIFT_FIELDS,
+    check_level,
+    check_time_zone,
+    lock_schedule,
+    require,
+)
 
 # --- Schedules -----------------------------------------------------------------------------
 
@@ -89,10 +43,10 @@ def schedule_create(
     source: str,
 ) -> Schedule:
     if actor is not None:
-        _require(rules.can_create_schedule(actor) or rules.can_edit_schedule(actor, team))
+        require(rules.can_create_schedule(actor) or rules.can_edit_schedule(actor, team))
     Team.objects.select_for_update().filter(pk=team.pk).first()  # one level check at a time
-    _check_time_zone(time_zone)
-    _check_level(team, level)
+    check_time_zone(time_zone)
+    check_level(team, level)
     if not name.strip():
         raise DomainError(_("Give the schedule a name."), field="name")
     schedule = Schedule.objects.create(
@@ -115,17 +69,17 @@ def schedule_update(*, schedule_id: int, actor, source: str, **changes: Any) -> 
     A new time zone applies from now on: rotations already running end now and continue in
     successors that hand off at the same local times in the new zone.
     """
-    schedule = _lock_schedule(schedule_id)
+    schedule = lock_schedule(schedule_id)
     if actor is not None:
-        _require(rules.can_edit_schedule(actor, schedule.team))
+        require(rules.can_edit_schedule(actor, schedule.team))
     allowed = {"name", "level", "time_zone", "description"}
     if unknown := set(changes) - allowed:
         raise DomainError(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
     before = {k: getattr(schedule, k) for k in changes}
     if "time_zone" in changes:
-        _check_time_zone(changes["time_zone"])
+        check_time_zone(changes["time_zone"])
     if "level" in changes and changes["level"] != schedule.level:
-        _check_level(schedule.team, changes["level"], exclude=schedule.pk)
+        check_level(schedule.team, changes["level"], exclude=schedule.pk)
     if "name" in changes and not str(changes["name"]).strip():
         raise DomainError(_("Give the schedule a name."), field="name")
     old_zone = schedule.time_zone
@@ -151,9 +105,9 @@ def schedule_update(*, schedule_id: int, actor, source: str, **changes: Any) -> 
 
 @transaction.atomic
 def schedule_delete(*, schedule_id: int, actor, source: str) -> None:
-    schedule = _lock_schedule(schedule_id)
+    schedule = lock_schedule(schedule_id)
     if actor is not None:
-        _require(actor.has_perm("oncall.delete_schedule"))
+        require(actor.has_perm("oncall.delete_schedule"))
     record_event(
         schedule,
         action="schedule_deleted",
@@ -167,9 +121,9 @@ def schedule_delete(*, schedule_id: int, actor, source: str) -> None:
 @transaction.atomic
 def schedule_rotate_token(*, schedule_id: int, actor, source: str) -> Schedule:
     """A new secret calendar address for the schedule; the old one stops working at once."""
-    schedule = _lock_schedule(schedule_id)
+    schedule = lock_schedule(schedule_id)
     if actor is not None:
-        _require(rules.can_edit_schedule(actor, schedule.team))
+        require(rules.can_edit_schedule(actor, schedule.team))
     schedule.ical_token = new_token()
     schedule.save(update_fields=["ical_token"])
     record_event(schedule, action="ical_token_rotated", actor=actor, source=source)
@@ -299,9 +253,9 @@ def _apply_rotation_changes(rotation: Rotation, changes: dict[str, Any], now: dt
 def rotation_create(*, schedule_id: int, actor, source: str, **data: Any) -> Rotation:
     """Add a rotation. It covers from now on; `start_date` and `handoff_time` set the phase
     (who is first and when hand-offs happen), even when that date is in the past."""
-    schedule = _lock_schedule(schedule_id)
+    schedule = lock_schedule(schedule_id)
     if actor is not None:
-        _require(rules.can_edit_schedule(actor, schedule.team))
+        require(rules.can_edit_schedule(actor, schedule.team))
     data.setdefault("kind", Rotation.Kind.WEEKLY)
     data.setdefault("restriction", Rotation.Restriction.NONE)
     _validate_rotation(schedule, data)
@@ -327,11 +281,11 @@ def rotation_update(*, rotation_id: int, actor, source: str, **changes: Any) -> 
     """Edit a rotation; returns the rotation in force afterwards (a successor if it had
     started, so that the shifts already worked stay as they were)."""
     rotation = Rotation.objects.select_related("schedule").get(pk=rotation_id)
-    schedule = _lock_schedule(rotation.schedule_id)
+    schedule = lock_schedule(rotation.schedule_id)
     rotation = Rotation.objects.select_for_update().get(pk=rotation_id)
     rotation.schedule = schedule
     if actor is not None:
-        _require(rules.can_edit_schedule(actor, schedule.team))
+        require(rules.can_edit_schedule(actor, schedule.team))
     now = timezone.now()
     if not rotation.is_current(now):
         raise Conflict(_("This rotation has ended; edit the rotation that replaced it."))
@@ -371,10 +325,10 @@ def rotation_update(*, rotation_id: int, actor, source: str, **changes: Any) -> 
 def rotation_end(*, rotation_id: int, actor, source: str) -> Rotation | None:
     """Stop a rotation now. One that never started is deleted; None is returned then."""
     rotation = Rotation.objects.get(pk=rotation_id)
-    schedule = _lock_schedule(rotation.schedule_id)
+    schedule = lock_schedule(rotation.schedule_id)
     rotation = Rotation.objects.select_for_update().get(pk=rotation_id)
     if actor is not None:
-        _require(rules.can_edit_schedule(actor, schedule.team))
+        require(rules.can_edit_schedule(actor, schedule.team))
     now = timezone.now()
     if not rotation.is_current(now):
         raise Conflict(_("This rotation has already ended."))
@@ -392,215 +346,3 @@ def rotation_end(*, rotation_id: int, actor, source: str) -> Rotation | None:
     rotation.save(update_fields=["valid_until"])
     record_event(rotation, action="rotation_ended", actor=actor, source=source)
     return rotation
-
-
-# --- Overrides, swaps and take-overs ----------------------------------------------------------
-
-
-def _check_period(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dt.datetime:
-    """Validate a period; returns the start, moved up to now: overrides never rewrite the past."""
-    if start.tzinfo is None or end.tzinfo is None:
-        raise DomainError(_("Give times with a time zone."))
-    if end <= start:
-        raise DomainError(_("The end must be after the start."), field="end")
-    if end <= now:
-        raise DomainError(_("This period is already over."), field="end")
-    if end - start > MAX_OVERRIDE:
-        raise DomainError(_("An override lasts at most a year."), field="end")
-    return max(start, now.replace(microsecond=0))
-
-
-def _clashing(schedule: Schedule, user, start: dt.datetime, end: dt.datetime):
-    """An active override taking every shift, by someone else, overlapping the period."""
-    return (
-        Override.objects.filter(
-            schedule=schedule,
-            status=Override.Status.ACTIVE,
-            replaces__isnull=True,
-            start__lt=end,
-            end__gt=start,
-        )
-        .exclude(user=user)
-        .select_related("user")
-        .first()
-    )
-
-
-def _create_override(
-    schedule: Schedule, *, user, start, end, replaces, reason, actor, source
-) -> Override:
-    if not getattr(user, "is_active", False):
-        raise DomainError(_("Only active users can be on call."), field="user")
-    if replaces is not None and replaces.pk == user.pk:
-        raise DomainError(_("Nobody can take their own shift."), field="replaces")
-    if replaces is None and (clash := _clashing(schedule, user, start, end)):
-        raise Conflict(
-            _("%(user)s already covers part of this period; cancel that override first.")
-            % {"user": clash.user}
-        )
-    override = Override.objects.create(
-        schedule=schedule,
-        user=user,
-        replaces=replaces,
-        start=start,
-        end=end,
-        reason=reason[:200],
-        created_by=actor,
-    )
-    record_event(
-        override,
-        action="override_created",
-        actor=actor,
-        source=source,
-        payload={
-            "schedule": schedule.pk,
-            "user": user.username,
-            "replaces": replaces.username if replaces else None,
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-        },
-    )
-    from .tasks import notify_override
-
-    if actor is not None and (actor.pk != user.pk or replaces is not None):
-        notify_override.delay_on_commit(override.pk)
-    return override
-
-
-@transaction.atomic
-def override_create(
-    *,
-    schedule_id: int,
-    user,
-    start: dt.datetime,
-    end: dt.datetime,
-    replaces=None,
-    reason: str = "",
-    actor,
-    source: str,
-) -> Override:
-    """`user` takes the shifts in [start, end) — everyone's, or only `replaces`' (a swap).
-
-    Team members may take shifts themselves; putting someone else on call needs a manager,
-    an administrator or the team lead.
-    """
-    schedule = _lock_schedule(schedule_id)
-    if actor is not None:
-        self_service = actor.pk == user.pk
-        _require(
-            rules.can_take_shifts(actor, schedule.team)
-            if self_service
-            else rules.can_manage_overrides(actor, schedule.team)
-        )
-    start = _check_period(start, end, timezone.now())
-    return _create_override(
-        schedule,
-        user=user,
-        start=start,
-        end=end,
-        replaces=replaces,
-        reason=reason,
-        actor=actor,
-        source=source,
-    )
-
-
-@transaction.atomic
-def override_cancel(*, override_id: int, actor, source: str) -> Override:
-    """Withdraw an override: by its holder, its creator, or someone who manages overrides."""
-    override = Override.objects.select_related("schedule__team").get(pk=override_id)
-    _lock_schedule(override.schedule_id)
-    override = (
-        Override.objects.select_for_update().select_related("schedule__team").get(pk=override_id)
-    )
-    if actor is not None:
-        _require(
-            actor.pk in (override.user_id, override.created_by_id)
-            or rules.can_manage_overrides(actor, override.schedule.team)
-        )
-    now = timezone.now()
-    if override.end <= now:
-        raise Conflict(_("This override is already over."))
-    before = override.status
-    override.cancel(at=now)  # TransitionNotAllowed when already cancelled -> 409
-    override.save()
-    record_event(override, action="override_cancelled", actor=actor, source=source, before=before)
-    return override
-
-
-@transaction.atomic
-def take_over(
-    *,
-    team: Team | str | int,
-    user,
-    start: dt.datetime | None,
-    end: dt.datetime | None,
-    actor,
-    source: str = Source.WEB,
-    level: int = 1,
-    reason: str = "",
-) -> Override:
-    """ "I'll take it": `user` becomes on call for `team` from `start` (now when None) until
-    `end` (when None: the end of the current on-call stretch, at the latest a day later).
-
-    Clicking twice returns the same override; when someone else already took the period
-    this is a Conflict naming them.
-    """
-    team_obj = selectors.team_by_key(team)
-    if team_obj is None:
-        raise DomainError(_("Unknown team."), field="team")
-    found = Schedule.objects.filter(team=team_obj, level=level).values_list("pk", flat=True)
-    if not found:
-        raise DomainError(
-            _("%(team)s has no on-call schedule yet.") % {"team": team_obj.name}, field="team"
-        )
-    schedule = _lock_schedule(found[0])
-    if actor is not None:
-        _require(
-            rules.can_take_shifts(actor, team_obj)
-            if actor.pk == user.pk
-            else rules.can_manage_overrides(actor, team_obj)
-        )
-    now = timezone.now()
-    start = start or now
-    if end is None:
-        detail = selectors.on_call_detail(team=team_obj, level=level, at=max(start, now))
-        end = min(detail.until, start + dt.timedelta(days=1)) if detail and detail.until else None
-        end = end or start + dt.timedelta(days=1)
-    start = _check_period(start, end, now)
-    existing = Override.objects.filter(
-        schedule=schedule,
-        user=user,
-        status=Override.Status.ACTIVE,
-        replaces__isnull=True,
-        start__lte=start,
-        end__gte=end,
-    ).first()
-    if existing:
-        return existing
-    return _create_override(
-        schedule,
-        user=user,
-        start=start,
-        end=end,
-        replaces=None,
-        reason=reason or _("Taken over"),
-        actor=actor,
-        source=source,
-    )
-
-
-# --- Personal calendar feed --------------------------------------------------------------------
-
-
-@transaction.atomic
-def feed_rotate(*, user, actor, source: str) -> PersonalFeed:
-    """A new secret address for `user`'s calendar; the old address stops working at once."""
-    if actor is not None and actor.pk != user.pk and not actor.has_perm("itsm.change_user"):
-        raise PermissionDenied(_("You may only change your own calendar address."))
-    feed, created = PersonalFeed.objects.select_for_update().get_or_create(user=user)
-    if not created:
-        feed.token = new_token()
-        feed.save()
-    record_event(user, action="oncall_feed_rotated", actor=actor, source=source)
-    return feed
