@@ -151,7 +151,8 @@ def schedule_detail(request, pk: int):
             (s, line.person(s.user_id), Tally.hours(s.duration))
             for s in engine.merge_by_person(line.segments)
         ],
-        "gaps": line.gaps,
+        # Only gaps still ahead are a warning; past ones show on the timeline as history.
+        "gaps": [g for g in line.gaps if g.end > now],
         "current_rotations": [r for r in all_rotations if r.is_current(now)],
         "ended_rotations": [r for r in all_rotations if not r.is_current(now)],
         "overrides": upcoming,

@@ -450,3 +450,13 @@ def test_team_lead_sees_edit_buttons(client, schedule, make_user):
     client.force_login(lead)
     assert "Add rotation" in client.get(schedule.get_absolute_url()).content.decode()
     assert services  # the lead may edit: checked in test_services
+
+
+def test_a_gap_already_over_is_drawn_but_not_warned_about(client, team, members, make_user):
+    schedule = ScheduleFactory(team=team)
+    RotationFactory(schedule=schedule, members=members, valid_from=NOW)  # covers from now on
+    client.force_login(make_user())
+    response = client.get(schedule.get_absolute_url(), {"weeks": 1})
+    assert response.context["gaps"] == []
+    assert "gaps in coverage" not in response.content.decode()
+    assert response.context["final"][0].css == "oncall-gap"  # midnight to now, drawn
