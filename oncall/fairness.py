@@ -10,6 +10,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .engine import WEEKEND, Interval, Segment, local_days, merge_by_person, require_aware, to_utc
 
@@ -47,6 +48,17 @@ def _overlap(a: Interval, b: Interval) -> dt.timedelta:
     return finish - begin if begin < finish else dt.timedelta(0)
 
 
+@lru_cache(maxsize=4096)
+def _day_marks(day: dt.date, tz: zoneinfo.ZoneInfo) -> tuple[dt.datetime, ...]:
+    """Midnight, end of night, start of night and next midnight of a local day, in UTC."""
+    return (
+        to_utc(dt.datetime.combine(day, dt.time(0)), tz),
+        to_utc(dt.datetime.combine(day, NIGHT_END), tz),
+        to_utc(dt.datetime.combine(day, NIGHT_START), tz),
+        to_utc(dt.datetime.combine(day + DAY, dt.time(0)), tz),
+    )
+
+
 def classify(
     start: dt.datetime,
     end: dt.datetime,
@@ -63,19 +75,13 @@ def classify(
     if start >= end:
         return tally
     for day in local_days(tz, start, end):
-        midnight = to_utc(dt.datetime.combine(day, dt.time(0)), tz)
-        next_midnight = to_utc(dt.datetime.combine(day + DAY, dt.time(0)), tz)
-        whole = (midnight, next_midnight)
-        tally.night += _overlap(
-            (start, end), (midnight, to_utc(dt.datetime.combine(day, NIGHT_END), tz))
-        )
-        tally.night += _overlap(
-            (start, end), (to_utc(dt.datetime.combine(day, NIGHT_START), tz), next_midnight)
-        )
+        midnight, night_end, night_start, next_midnight = _day_marks(day, tz)
+        tally.night += _overlap((start, end), (midnight, night_end))
+        tally.night += _overlap((start, end), (night_start, next_midnight))
         if day.weekday() in WEEKEND:
-            tally.weekend += _overlap((start, end), whole)
+            tally.weekend += _overlap((start, end), (midnight, next_midnight))
         if is_holiday(day):
-            tally.holiday += _overlap((start, end), whole)
+            tally.holiday += _overlap((start, end), (midnight, next_midnight))
     return tally
 
 

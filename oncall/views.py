@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -466,7 +466,8 @@ def person_feed(request, token: str):
     feed = PersonalFeed.objects.select_related("user").filter(token=token).first()
     if feed is None or not feed.user.is_active:
         raise Http404
-    body = ical.person_feed(feed.user, base_url=_base(request), host=request.get_host())
+    with translation.override(feed.user.language or None), timezone.override(dt.UTC):
+        body = ical.person_feed(feed.user, base_url=_base(request), host=request.get_host())
     return _ics(body, f"oncall-{feed.user.username}.ics")
 
 

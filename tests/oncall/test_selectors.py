@@ -179,3 +179,22 @@ def test_fairness_report_splits_a_shift_at_the_month_end(team, members):
     # From Monday 26 January 09:00 to 1 February 00:00: 5 days and 15 hours.
     assert january[0].total_hours == 5 * 24 + 15
     assert february[0].total_hours == 28 * 24
+
+
+def test_new_york_hand_off_follows_the_wall_clock_on_the_dst_day(team, members):
+    """Hand-off 09:00 New York: on Sunday 8 March 2026 that is 13:00 UTC, not 14:00."""
+    schedule = ScheduleFactory(team=team, time_zone="America/New_York")
+    RotationFactory(
+        schedule=schedule, kind="daily", start_date=dt.date(2026, 3, 1), members=members[:2]
+    )
+    ny = zone("America/New_York")
+    assert selectors.on_call(team=team, at=dt.datetime(2026, 3, 8, 8, 59, tzinfo=ny)) == members[0]
+    assert (
+        selectors.on_call(team=team, at=dt.datetime(2026, 3, 8, 13, 30, tzinfo=dt.UTC))
+        == members[1]
+    )
+    assert selectors.on_call(team=team, at=dt.datetime(2026, 11, 1, 8, 59, tzinfo=ny)) == members[0]
+    assert (
+        selectors.on_call(team=team, at=dt.datetime(2026, 11, 1, 14, 0, tzinfo=dt.UTC))
+        == members[1]
+    )
