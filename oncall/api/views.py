@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from itsm.audit import Source
 from itsm.errors import DomainError
+from itsm.models import Team
 
 from .. import engine, selectors, services
 from ..filters import OverrideFilter, RotationFilter, ScheduleFilter
@@ -226,7 +227,7 @@ class OnCallNowView(APIView):
             level = int(request.query_params.get("level", 1))
         except ValueError:
             raise DomainError(_("The level must be a number."), field="level") from None
-        team_obj = selectors.team_by_key(team) if not team.isdigit() else None
+        team_obj = Team.objects.filter(slug=team).first()  # by slug, even an all-digit one
         if team_obj is None:
             return Response(
                 {"error": {"code": "not_found", "message": _("Unknown team.")}},
@@ -269,7 +270,7 @@ class TakeOverView(APIView):
         serializer = TakeOverSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        team_obj = selectors.team_by_key(team) if not team.isdigit() else None
+        team_obj = Team.objects.filter(slug=team).first()  # by slug, even an all-digit one
         if team_obj is None:
             return Response(
                 {"error": {"code": "not_found", "message": _("Unknown team.")}},

@@ -557,3 +557,20 @@ def test_rotating_calendar_tokens(schedule, members, user_for):
     assert Schedule.objects.get(pk=schedule.pk).ical_token != old_schedule_token
     with pytest.raises(PermissionDenied):
         services.schedule_rotate_token(schedule_id=schedule.pk, actor=alice, source=WEB)
+
+
+def test_seed_demo_gives_each_demo_team_a_schedule_once(members, make_user):
+    from django.apps import apps
+
+    from itsm.models import BusinessCalendar
+
+    tokyo = TeamFactory(slug="tokyo", calendar=BusinessCalendar.objects.get(country="JP"))
+    Membership.objects.create(team=tokyo, user=make_user(username="kenji"))
+    config = apps.get_app_config("oncall")
+    config.seed_demo()
+    config.seed_demo()
+    platform = Schedule.objects.get(team__slug="platform")
+    assert platform.rotations.count() == 2  # around the clock + working hours
+    assert Schedule.objects.get(team=tokyo).time_zone == "Asia/Tokyo"
+    assert Schedule.objects.count() == 2
+    assert selectors.on_call(team="platform") is not None

@@ -460,3 +460,10 @@ def test_a_gap_already_over_is_drawn_but_not_warned_about(client, team, members,
     assert response.context["gaps"] == []
     assert "gaps in coverage" not in response.content.decode()
     assert response.context["final"][0].css == "oncall-gap"  # midnight to now, drawn
+
+
+@pytest.mark.parametrize("model", ["schedule", "rotation", "override", "personalfeed"])
+def test_admin_pages_render(client, admin_user, schedule, members, model):
+    OverrideFactory(schedule=schedule, user=members[0], start=NOW, end=NOW + dt.timedelta(hours=1))
+    client.force_login(admin_user)
+    assert client.get(reverse(f"admin:oncall_{model}_changelist")).status_code == 200
