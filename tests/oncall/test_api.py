@@ -327,3 +327,58 @@ def test_schema_documents_the_oncall_endpoints(api_client_for, make_user):
     ):
         assert path in paths
     assert any(p.startswith("/api/v1/oncall/{team}/now") for p in paths)
+
+
+# --- Transition matrices through the API ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", ["active", "cancelled", "over"])
+@pytest.mark.parametrize("who", ["holder", "manager", "member", "outsider"])
+def test_cancel_override_matrix(api_client_for, schedule, members, make_user, state, who):
+    start = NOW - dt.timedelta(hours=3) if state == "over" else NOW
+    override = OverrideFactory(
+        schedule=schedule, user=members[0], start=start, end=start + dt.timedelta(hours=2)
+    )
+    if state == "cancelled":
+        override.cancel(at=NOW)
+        override.save()
+    actor = {
+        "holder": members[0],
+        "manager": make_user(roles.MANAGER),
+        "member": members[1],
+        "outsider": make_user(roles.REQUESTER),
+    }[who]
+    response = api_client_for(actor).post(f"/api/v1/oncall/overrides/{override.pk}/cancel/")
+    if who in ("member", "outsider"):
+        expected = 403
+    else:
+        expected = {"active": 200, "cancelled": 409, "over": 409}[state]
+    assert response.status_code == expected, response.json()
+
+
+@pytest.mark.parametrize("state", ["not_started", "running", "ended"])
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        (roles.MANAGER, True),
+        (roles.ADMINISTRATOR, True),
+        (roles.ONCALL, False),
+        (roles.REQUESTER, False),
+    ],
+)
+def test_end_rotation_matrix(api_client_for, schedule, members, user_for, state, role, allowed):
+    rotation = schedule.rotations.get()
+    if state == "not_started":
+        rotation.start_date = dt.date(2026, 4, 1)
+        rotation.save()
+    elif state == "ended":
+        rotation.valid_until = NOW - dt.timedelta(hours=1)
+        rotation.save()
+    response = api_client_for(user_for(role)).delete(f"/api/v1/oncall/rotations/{rotation.pk}/")
+    if not allowed:
+        assert response.status_code == 403
+    elif state == "ended":
+        assert response.status_code == 409
+    else:
+        assert response.status_code == 204
+        assert Rotation.objects.filter(pk=rotation.pk).exists() == (state == "running")
