@@ -31,8 +31,10 @@ class CompactFilterSet(filters.FilterSet):
         for field in self.form.fields.values():
             widget = field.widget
             is_select = widget.__class__.__name__.endswith("Select") or hasattr(widget, "choices")
-            widget.attrs.setdefault("class", "form-select form-select-sm" if is_select
-                                    else "form-control form-control-sm")  # fmt: skip
+            widget.attrs.setdefault(
+                "class",
+                "form-select form-select-sm" if is_select else "form-control form-control-sm",
+            )
             if field.__class__.__name__ == "DateField":
                 widget.input_type = "date"
             if widget.__class__.__name__ == "SelectMultiple":
@@ -71,9 +73,7 @@ class RunFilter(CompactFilterSet):
     status = filters.MultipleChoiceFilter(label=_("Status"), choices=BackupRun.Status.choices)
     method = filters.ChoiceFilter(label=_("Method"), choices=Method.choices)
     origin = filters.ChoiceFilter(label=_("Origin"), choices=BackupRun.Origin.choices)
-    failure_code = filters.ChoiceFilter(
-        label=_("Failure"), choices=BackupRun.FailureCode.choices
-    )
+    failure_code = filters.ChoiceFilter(label=_("Failure"), choices=BackupRun.FailureCode.choices)
     policy = filters.NumberFilter(label=_("Policy id"), field_name="policy_id")
     external_id = filters.CharFilter(label=_("External run id"))
     created_after = filters.DateFilter(

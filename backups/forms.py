@@ -22,7 +22,9 @@ def _duration_help(form: forms.ModelForm, *names: str) -> None:
     for name in names:
         if name in form.fields:
             extra = form.fields[name].help_text
-            form.fields[name].help_text = f"{extra} {DURATION_HELP}".strip() if extra else DURATION_HELP
+            form.fields[name].help_text = (
+                f"{extra} {DURATION_HELP}".strip() if extra else DURATION_HELP
+            )
 
 
 class TargetForm(forms.ModelForm):

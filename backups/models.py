@@ -43,6 +43,12 @@ class Medium(models.TextChoices):
     OPTICAL = "optical", _("Optical / offline media")
 
 
+# Where live data can sit; tape, optical media and backup services only hold copies.
+LIVE_MEDIA = [
+    (value, label) for value, label in Medium.choices if value in ("disk", "nas", "object")
+]
+
+
 class KindDefault(models.Model):
     """Recovery objectives a new target of this kind starts with (DOMAIN.md's table)."""
 
@@ -74,7 +80,9 @@ class PolicyDefault(models.Model):
     interval = models.DurationField(
         _("every"), null=True, blank=True, help_text=_("Empty: on every change / on demand.")
     )
-    retention_generations = models.PositiveIntegerField(_("keep generations"), null=True, blank=True)
+    retention_generations = models.PositiveIntegerField(
+        _("keep generations"), null=True, blank=True
+    )
     retention_days = models.PositiveIntegerField(_("keep days"), null=True, blank=True)
 
     class Meta:
@@ -128,7 +136,7 @@ class BackupTarget(models.Model):
         verbose_name=_("owner team"),
     )
     primary_medium = models.CharField(
-        _("medium of the live data"), max_length=20, choices=Medium.choices, default=Medium.DISK
+        _("medium of the live data"), max_length=20, choices=LIVE_MEDIA, default=Medium.DISK
     )
     rpo = models.DurationField(
         _("RPO"), null=True, blank=True, help_text=_("Most data loss accepted, e.g. 6:00:00")
@@ -136,13 +144,9 @@ class BackupTarget(models.Model):
     rto = models.DurationField(
         _("RTO"), null=True, blank=True, help_text=_("Longest restore accepted, e.g. 4:00:00")
     )
-    at_risk_percent = models.PositiveSmallIntegerField(
-        _("at risk from (% of RPO)"), default=75
-    )
+    at_risk_percent = models.PositiveSmallIntegerField(_("at risk from (% of RPO)"), default=75)
     drill_interval = models.DurationField(_("restore test every"), null=True, blank=True)
-    is_portal = models.BooleanField(
-        _("the portal's own database"), default=False, editable=False
-    )
+    is_portal = models.BooleanField(_("the portal's own database"), default=False, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     # Facts recorded by the RPO timer: set once when a breach starts, cleared on recovery.
     rpo_breached_at = models.DateTimeField(_("RPO breached at"), null=True, blank=True)
@@ -183,7 +187,9 @@ class BackupPolicy(models.Model):
     next_run_at = models.DateTimeField(
         _("next run at"), null=True, blank=True, help_text=_("The schedule's next slot.")
     )
-    retention_generations = models.PositiveIntegerField(_("keep generations"), null=True, blank=True)
+    retention_generations = models.PositiveIntegerField(
+        _("keep generations"), null=True, blank=True
+    )
     retention_days = models.PositiveIntegerField(_("keep days"), null=True, blank=True)
     storage_location = models.ForeignKey(
         StorageLocation,
@@ -358,10 +364,13 @@ class BackupRun(models.Model):
         self.failure_code, self.failure_reason = "", ""
 
     @transition(
-        status, source=[S.SCHEDULED, S.FAILED], target=S.RUNNING, permission=can_report,
+        status,
+        source=[S.SCHEDULED, S.FAILED],
+        target=S.RUNNING,
+        permission=can_report,
         conditions=[_late_after("missed_start")],
         custom={"label": _("Start"), "style": "primary"},
-    )  # fmt: skip
+    )
     def start(self, *, at) -> None:
         """The job began writing the backup (also late, after it was marked as missed)."""
         self.started_at = at
@@ -369,10 +378,13 @@ class BackupRun(models.Model):
         self._resume()
 
     @transition(
-        status, source=[S.RUNNING, S.FAILED], target=S.SUCCEEDED, permission=can_report,
+        status,
+        source=[S.RUNNING, S.FAILED],
+        target=S.SUCCEEDED,
+        permission=can_report,
         conditions=[_late_after("timeout")],
         custom={"label": _("Finish"), "style": "success", "form": "finish"},
-    )  # fmt: skip
+    )
     def finish(
         self, *, at, size_bytes=None, checksum="", location="", recovery_point=None, encrypted=None
     ) -> None:
@@ -387,45 +399,59 @@ class BackupRun(models.Model):
         self.recovery_point = recovery_point or self.recovery_point or self.started_at or at
 
     @transition(
-        status, source=[S.SCHEDULED, S.RUNNING], target=S.FAILED, permission=can_report,
+        status,
+        source=[S.SCHEDULED, S.RUNNING],
+        target=S.FAILED,
+        permission=can_report,
         custom={"label": _("Mark failed"), "style": "danger", "form": "reason"},
-    )  # fmt: skip
+    )
     def fail(self, *, at, reason: str, code: str = FailureCode.JOB_ERROR) -> None:
         """The job failed, never started, or never finished: an alert for the operators."""
         self.finished_at = self.finished_at or at
         self.failure_code, self.failure_reason = code, reason
 
     @transition(
-        status, source=S.SUCCEEDED, target=S.VERIFIED, permission=can_report,
+        status,
+        source=S.SUCCEEDED,
+        target=S.VERIFIED,
+        permission=can_report,
         custom={"label": _("Verify"), "style": "success", "form": "note"},
-    )  # fmt: skip
+    )
     def verify(self, *, at, note: str = "") -> None:
         """Integrity checked (checksum, test restore): from now on it counts for the RPO."""
         self.verified_at = at
         self.verification_note = note
 
     @transition(
-        status, source=S.SUCCEEDED, target=S.VERIFICATION_FAILED, permission=can_report,
+        status,
+        source=S.SUCCEEDED,
+        target=S.VERIFICATION_FAILED,
+        permission=can_report,
         custom={"label": _("Verification failed"), "style": "danger", "form": "reason"},
-    )  # fmt: skip
+    )
     def fail_verification(self, *, at, reason: str, code: str = FailureCode.RESTORE) -> None:
         """The backup cannot be trusted (bad checksum, restore failed): an alert."""
         self.verified_at = at
         self.failure_code, self.failure_reason = code, reason
 
     @transition(
-        status, source=[S.SUCCEEDED, S.VERIFIED, S.VERIFICATION_FAILED, S.FAILED],
-        target=S.EXPIRED, permission=can_expire,
+        status,
+        source=[S.SUCCEEDED, S.VERIFIED, S.VERIFICATION_FAILED, S.FAILED],
+        target=S.EXPIRED,
+        permission=can_expire,
         custom={"label": _("Expire"), "style": "warning", "form": "reason"},
-    )  # fmt: skip
+    )
     def expire(self, *, at) -> None:
         """Retention ended (or an administrator retired it): the copy may now be deleted."""
         self.expired_at = at
 
     @transition(
-        status, source=S.EXPIRED, target=S.PURGED, permission=can_report,
+        status,
+        source=S.EXPIRED,
+        target=S.PURGED,
+        permission=can_report,
         custom={"label": _("Confirm purged"), "style": "secondary"},
-    )  # fmt: skip
+    )
     def purge(self, *, at) -> None:
         """The copy was deleted from its storage location."""
         self.purged_at = at
@@ -530,25 +556,34 @@ class RestoreTest(models.Model):
         self.recorded_at, self.recorded_by = at, by
 
     @transition(
-        status, source=S.PLANNED, target=S.PASSED, permission=can_record_drill,
+        status,
+        source=S.PLANNED,
+        target=S.PASSED,
+        permission=can_record_drill,
         custom={"label": _("Record result"), "style": "primary", "form": "record"},
-    )  # fmt: skip
+    )
     def record_pass(self, **measured) -> None:
         """Restored within the RTO, to a point within the RPO, data checked."""
         self._measure(**measured)
 
     @transition(
-        status, source=S.PLANNED, target=S.FAILED, permission=can_record_drill,
+        status,
+        source=S.PLANNED,
+        target=S.FAILED,
+        permission=can_record_drill,
         custom={"hidden": True},
-    )  # fmt: skip
+    )
     def record_fail(self, **measured) -> None:
         """Restore failed or missed an objective: the recovery plan needs work."""
         self._measure(**measured)
 
     @transition(
-        status, source=S.PLANNED, target=S.CANCELLED, permission=can_record_drill,
+        status,
+        source=S.PLANNED,
+        target=S.CANCELLED,
+        permission=can_record_drill,
         custom={"label": _("Cancel"), "style": "secondary", "form": "reason"},
-    )  # fmt: skip
+    )
     def cancel(self, *, reason: str) -> None:
         """Not held (replaced by another drill, target retired)."""
         self.cancel_reason = reason

@@ -43,15 +43,17 @@ def provider(user) -> list[dict]:
     targets = with_compliance(BackupTarget.objects.filter(mine, is_active=True), now).filter(
         compliance__in=[Compliance.BREACHED, Compliance.AT_RISK]
     )
-    sections.append({
-        "title": _("Backups out of RPO or at risk"),
-        "items": [
-            Item(f"{t.name} · {Compliance.LABELS[t.compliance]}", t.get_absolute_url())
-            for t in targets.order_by("severity", "name")[:LIMIT]
-        ],
-        "url": reverse("backups:list") + "?compliance=breached",
-        "empty": _("Every target you look after has a recent verified backup."),
-    })  # fmt: skip
+    sections.append(
+        {
+            "title": _("Backups out of RPO or at risk"),
+            "items": [
+                Item(f"{t.name} · {Compliance.LABELS[t.compliance]}", t.get_absolute_url())
+                for t in targets.order_by("severity", "name")[:LIMIT]
+            ],
+            "url": reverse("backups:list") + "?compliance=breached",
+            "empty": _("Every target you look after has a recent verified backup."),
+        }
+    )
 
     run_scope = Q() if operator else Q(target__owner_team_id__in=team_ids)
     failed = (
@@ -60,12 +62,16 @@ def provider(user) -> list[dict]:
         .select_related("target")
         .order_by("-created_at")[:LIMIT]
     )
-    sections.append({
-        "title": _("Failed backups, last 7 days"),
-        "items": [Item(f"{r} · {r.get_status_display()}", r.get_absolute_url()) for r in failed],
-        "url": reverse("backups:runs") + "?status=failed&status=verification_failed",
-        "empty": _("No backup failed in the last 7 days."),
-    })  # fmt: skip
+    sections.append(
+        {
+            "title": _("Failed backups, last 7 days"),
+            "items": [
+                Item(f"{r} · {r.get_status_display()}", r.get_absolute_url()) for r in failed
+            ],
+            "url": reverse("backups:runs") + "?status=failed&status=verification_failed",
+            "empty": _("No backup failed in the last 7 days."),
+        }
+    )
 
     drill_scope = Q(assignee=user) | Q(assignee__isnull=True, target__owner_team_id__in=team_ids)
     if operator:
@@ -75,16 +81,18 @@ def provider(user) -> list[dict]:
         .select_related("target")
         .order_by("planned_for")[:LIMIT]
     )
-    sections.append({
-        "title": _("Restore tests to hold"),
-        "items": [
-            Item(
-                f"{d}" + (f" · {_('overdue')}" if d.planned_for < now else ""),
-                d.get_absolute_url(),
-            )
-            for d in drills
-        ],
-        "url": reverse("backups:drills") + "?status=planned",
-        "empty": _("No restore test is waiting for you."),
-    })  # fmt: skip
+    sections.append(
+        {
+            "title": _("Restore tests to hold"),
+            "items": [
+                Item(
+                    f"{d}" + (f" · {_('overdue')}" if d.planned_for < now else ""),
+                    d.get_absolute_url(),
+                )
+                for d in drills
+            ],
+            "url": reverse("backups:drills") + "?status=planned",
+            "empty": _("No restore test is waiting for you."),
+        }
+    )
     return sections

@@ -51,12 +51,7 @@ def _first(qs: QuerySet, field: str, output) -> Subquery:
 
 
 def _count(qs: QuerySet, field: str) -> Coalesce:
-    counted = (
-        qs.order_by()
-        .values("target")
-        .annotate(n=Count(field, distinct=True))
-        .values("n")[:1]
-    )
+    counted = qs.order_by().values("target").annotate(n=Count(field, distinct=True)).values("n")[:1]
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
@@ -81,33 +76,39 @@ def with_compliance(qs: QuerySet[BackupTarget], now: datetime | None = None):
         .annotate(m=Min("next_run_at"))
         .values("m")[:1]
     )
-    qs = qs.annotate(
-        last_verified=_first(
-            verified.order_by("-recovery_point", "-pk"), "recovery_point", DateTimeField()
-        ),
-        last_run_id=_first(latest_run, "pk", IntegerField()),
-        last_run_status=_first(latest_run, "status", CharField()),
-        last_run_at=_first(latest_run, "created_at", DateTimeField()),
-        next_run_at=Subquery(next_run, output_field=DateTimeField()),
-        last_drill_status=_first(held, "status", CharField()),
-        last_drill_at=_first(held, "recorded_at", DateTimeField()),
-        next_drill_id=_first(planned, "pk", IntegerField()),
-        next_drill_at=_first(planned, "planned_for", DateTimeField()),
-        backup_copies=_count(policies, "storage_location"),
-        off_site_copies=_count(policies.filter(storage_location__off_site=True), "storage_location"),
-        other_media=_count(
-            policies.exclude(storage_location__medium=OuterRef("primary_medium")),
-            "storage_location__medium",
-        ),
-    ).annotate(
-        age=ExpressionWrapper(
-            Value(now, output_field=DateTimeField()) - Coalesce("last_verified", "created_at"),
-            output_field=DurationField(),
-        ),
-        rpo_deadline=ExpressionWrapper(
-            Coalesce("last_verified", "created_at") + F("rpo"), output_field=DateTimeField()
-        ),
-    ).alias(age_pct=ExpressionWrapper(F("age") * 100, output_field=DurationField()))
+    qs = (
+        qs.annotate(
+            last_verified=_first(
+                verified.order_by("-recovery_point", "-pk"), "recovery_point", DateTimeField()
+            ),
+            last_run_id=_first(latest_run, "pk", IntegerField()),
+            last_run_status=_first(latest_run, "status", CharField()),
+            last_run_at=_first(latest_run, "created_at", DateTimeField()),
+            next_run_at=Subquery(next_run, output_field=DateTimeField()),
+            last_drill_status=_first(held, "status", CharField()),
+            last_drill_at=_first(held, "recorded_at", DateTimeField()),
+            next_drill_id=_first(planned, "pk", IntegerField()),
+            next_drill_at=_first(planned, "planned_for", DateTimeField()),
+            backup_copies=_count(policies, "storage_location"),
+            off_site_copies=_count(
+                policies.filter(storage_location__off_site=True), "storage_location"
+            ),
+            other_media=_count(
+                policies.exclude(storage_location__medium=OuterRef("primary_medium")),
+                "storage_location__medium",
+            ),
+        )
+        .annotate(
+            age=ExpressionWrapper(
+                Value(now, output_field=DateTimeField()) - Coalesce("last_verified", "created_at"),
+                output_field=DurationField(),
+            ),
+            rpo_deadline=ExpressionWrapper(
+                Coalesce("last_verified", "created_at") + F("rpo"), output_field=DateTimeField()
+            ),
+        )
+        .alias(age_pct=ExpressionWrapper(F("age") * 100, output_field=DurationField()))
+    )
     return qs.annotate(
         compliance=Case(
             When(Q(rpo__isnull=True) | Q(is_active=False), then=Value(Compliance.NONE)),

@@ -55,9 +55,11 @@ def portal_verify(run_id: int) -> str:
 
 
 def administrators_emails() -> list[str]:
-    users = get_user_model().objects.filter(
-        is_active=True, groups__name=roles.ADMINISTRATOR
-    ).exclude(email="")
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=roles.ADMINISTRATOR)
+        .exclude(email="")
+    )
     return sorted(set(users.values_list("email", flat=True)))
 
 

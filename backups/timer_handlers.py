@@ -27,8 +27,16 @@ def run_did_not_start(timer, *, now) -> None:
         reason = _("Scheduled for %(when)s; no backup job started it in time.") % {
             "when": _when(run.scheduled_for)
         }
-        runs.apply(run, "fail", actor=None, source="timer", message=reason, at=now,
-                   code=Code.MISSED_START, reason=reason)  # fmt: skip
+        runs.apply(
+            run,
+            "fail",
+            actor=None,
+            source="timer",
+            message=reason,
+            at=now,
+            code=Code.MISSED_START,
+            reason=reason,
+        )
 
 
 @timer_handler(runs.TIMER_FINISH)
@@ -38,5 +46,13 @@ def run_did_not_finish(timer, *, now) -> None:
         reason = _("Started %(when)s; no finish was reported in time.") % {
             "when": _when(run.started_at)
         }
-        runs.apply(run, "fail", actor=None, source="timer", message=reason, at=now,
-                   code=Code.TIMEOUT, reason=reason)  # fmt: skip
+        runs.apply(
+            run,
+            "fail",
+            actor=None,
+            source="timer",
+            message=reason,
+            at=now,
+            code=Code.TIMEOUT,
+            reason=reason,
+        )

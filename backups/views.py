@@ -122,11 +122,16 @@ def target_form(request, slug: str | None = None):
             for name in ("rpo", "rto", "drill_interval"):
                 if data.get(name) is None:
                     data.pop(name)  # the kind's default
-            saved = _submit(form, lambda: services.target_create(
-                actor=request.user, source="web", **data))  # fmt: skip
+            saved = _submit(
+                form, lambda: services.target_create(actor=request.user, source="web", **data)
+            )
         else:
-            saved = _submit(form, lambda: services.target_update(
-                target_id=target.pk, actor=request.user, source="web", **data))  # fmt: skip
+            saved = _submit(
+                form,
+                lambda: services.target_update(
+                    target_id=target.pk, actor=request.user, source="web", **data
+                ),
+            )
         if saved is not None:
             messages.success(request, _("The backup target was saved."))
             return redirect(saved)
@@ -143,11 +148,19 @@ def policy_form(request, slug: str, pk: int | None = None):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if policy is None:
-            saved = _submit(form, lambda: services.policy_create(
-                target_id=target.pk, actor=request.user, source="web", **data))  # fmt: skip
+            saved = _submit(
+                form,
+                lambda: services.policy_create(
+                    target_id=target.pk, actor=request.user, source="web", **data
+                ),
+            )
         else:
-            saved = _submit(form, lambda: services.policy_update(
-                policy_id=policy.pk, actor=request.user, source="web", **data))  # fmt: skip
+            saved = _submit(
+                form,
+                lambda: services.policy_update(
+                    policy_id=policy.pk, actor=request.user, source="web", **data
+                ),
+            )
         if saved is not None:
             messages.success(request, _("The backup policy was saved."))
             return redirect(target)
@@ -166,8 +179,13 @@ def portal_backup_now(request):
     target = portal_target()
 
     def queue():
-        run = services.run_create(target_id=target.pk, actor=request.user, source="web",
-                                  origin=BackupRun.Origin.PORTAL, method="full")  # fmt: skip
+        run = services.run_create(
+            target_id=target.pk,
+            actor=request.user,
+            source="web",
+            origin=BackupRun.Origin.PORTAL,
+            method="full",
+        )
         transaction.on_commit(lambda: portal_backup.delay(run.pk))
 
     with transaction.atomic():
@@ -178,8 +196,11 @@ def portal_backup_now(request):
 # --- runs -----------------------------------------------------------------------------------
 def run_list(request):
     runs = RunFilter(request.GET, queryset=selectors.run_list(), request=request)
-    context = {"filter": runs, "page": _page(request, runs.qs),
-               "query": _query_without_page(request)}  # fmt: skip
+    context = {
+        "filter": runs,
+        "page": _page(request, runs.qs),
+        "query": _query_without_page(request),
+    }
     return render(request, "backups/run_list.html", context)
 
 
@@ -257,8 +278,12 @@ def _queue_test_restore(request, run: BackupRun):
 # --- restore tests --------------------------------------------------------------------------
 def drill_list(request):
     drills = DrillFilter(request.GET, queryset=selectors.drill_list(), request=request)
-    context = {"filter": drills, "page": _page(request, drills.qs), "now": timezone.now(),
-               "query": _query_without_page(request)}  # fmt: skip
+    context = {
+        "filter": drills,
+        "page": _page(request, drills.qs),
+        "now": timezone.now(),
+        "query": _query_without_page(request),
+    }
     return render(request, "backups/drill_list.html", context)
 
 
@@ -266,7 +291,9 @@ def drill_detail(request, pk: int):
     drill = get_object_or_404(
         RestoreTest.objects.select_related("target", "run", "assignee", "recorded_by"), pk=pk
     )
-    transitions = [t for t in available_transitions(drill, request.user) if not t.custom.get("hidden")]
+    transitions = [
+        t for t in available_transitions(drill, request.user) if not t.custom.get("hidden")
+    ]
     context = {
         "drill": drill,
         "transitions": transitions,
@@ -288,8 +315,12 @@ def drill_new(request):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         target = data.pop("target")
-        drill = _submit(form, lambda: services.drill_plan(
-            target_id=target.pk, actor=request.user, source="web", **data))  # fmt: skip
+        drill = _submit(
+            form,
+            lambda: services.drill_plan(
+                target_id=target.pk, actor=request.user, source="web", **data
+            ),
+        )
         if drill is not None:
             messages.success(request, _("The restore test was planned."))
             return redirect(drill)
@@ -304,27 +335,49 @@ def drill_transition(request, pk: int, verb: str):
         if form.is_valid():
             data = dict(form.cleaned_data)
             run = data.pop("run")
-            recorded = _submit(form, lambda: services.drill_record(
-                drill_id=drill.pk, actor=request.user, source="web",
-                run_id=run.pk if run else None, **data))  # fmt: skip
+            recorded = _submit(
+                form,
+                lambda: services.drill_record(
+                    drill_id=drill.pk,
+                    actor=request.user,
+                    source="web",
+                    run_id=run.pk if run else None,
+                    **data,
+                ),
+            )
             if recorded is not None:
-                messages.success(request, _("Result recorded: %(status)s.")
-                                 % {"status": recorded.get_status_display()})  # fmt: skip
+                messages.success(
+                    request,
+                    _("Result recorded: %(status)s.") % {"status": recorded.get_status_display()},
+                )
                 return redirect(drill)
-        context = {"drill": drill, "record_form": form, "reason_form": ReasonForm(),
-                   "transitions": available_transitions(drill, request.user),
-                   "events": selectors.timeline(drill), "now": timezone.now()}  # fmt: skip
+        context = {
+            "drill": drill,
+            "record_form": form,
+            "reason_form": ReasonForm(),
+            "transitions": available_transitions(drill, request.user),
+            "events": selectors.timeline(drill),
+            "now": timezone.now(),
+        }
         return render(request, "backups/drill_detail.html", context, status=400)
     if verb == "cancel":
         form = ReasonForm(request.POST)
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
-        run_action(request, lambda: services.drill_cancel(
-            drill_id=drill.pk, actor=request.user, source="web", reason=reason),
-            _("The restore test was cancelled."))  # fmt: skip
+        run_action(
+            request,
+            lambda: services.drill_cancel(
+                drill_id=drill.pk, actor=request.user, source="web", reason=reason
+            ),
+            _("The restore test was cancelled."),
+        )
         return redirect(drill)
     if verb == "assign_me":
-        run_action(request, lambda: services.drill_assign(
-            drill_id=drill.pk, actor=request.user, source="web", assignee=request.user),
-            _("The restore test is yours."))  # fmt: skip
+        run_action(
+            request,
+            lambda: services.drill_assign(
+                drill_id=drill.pk, actor=request.user, source="web", assignee=request.user
+            ),
+            _("The restore test is yours."),
+        )
         return redirect(drill)
     raise Http404

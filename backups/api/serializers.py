@@ -31,9 +31,7 @@ class StorageLocationSerializer(serializers.ModelSerializer):
 
 class BackupPolicySerializer(serializers.ModelSerializer):
     target = serializers.SlugRelatedField(slug_field="slug", queryset=BackupTarget.objects.all())
-    storage_location = serializers.PrimaryKeyRelatedField(
-        queryset=StorageLocation.objects.all()
-    )
+    storage_location = serializers.PrimaryKeyRelatedField(queryset=StorageLocation.objects.all())
 
     class Meta:
         model = BackupPolicy
@@ -65,9 +63,7 @@ class BackupTargetSerializer(serializers.ModelSerializer):
     storage_location = serializers.PrimaryKeyRelatedField(
         queryset=StorageLocation.objects.all(), write_only=True, required=False
     )
-    with_default_policies = serializers.BooleanField(
-        write_only=True, required=False, default=True
-    )
+    with_default_policies = serializers.BooleanField(write_only=True, required=False, default=True)
 
     class Meta:
         model = BackupTarget
@@ -97,6 +93,7 @@ class BackupRunSerializer(serializers.ModelSerializer):
 
 
 class RunReportedSerializer(BackupRunSerializer):
+    status = serializers.CharField(read_only=True)  # one enum component: BackupRun's
     created = serializers.BooleanField(read_only=True)
     changed = serializers.BooleanField(read_only=True)
 

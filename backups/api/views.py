@@ -25,9 +25,12 @@ ERRORS = {
 
 
 class StorageLocationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, viewsets.GenericViewSet,
-):  # fmt: skip
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Where backup copies are written; medium and off-site count in the 3-2-1 check."""
 
     queryset = StorageLocation.objects.order_by("name")
@@ -43,15 +46,20 @@ class StorageLocationViewSet(
 
     def perform_update(self, serializer):
         serializer.instance = services.location_save(
-            actor=self.request.user, source="api", location_id=serializer.instance.pk,
+            actor=self.request.user,
+            source="api",
+            location_id=serializer.instance.pk,
             **serializer.validated_data,
-        )  # fmt: skip
+        )
 
 
 class BackupTargetViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, viewsets.GenericViewSet,
-):  # fmt: skip
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Backup targets with their live compliance (computed in SQL) and 3-2-1 figures.
     Retire a target with is_active=false; targets with runs are never deleted."""
 
@@ -80,9 +88,12 @@ class BackupTargetViewSet(
 
 
 class BackupPolicyViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, viewsets.GenericViewSet,
-):  # fmt: skip
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Policies: method, schedule, retention, storage location, encryption. Deactivate with
     is_active=false."""
 
@@ -109,8 +120,9 @@ class BackupPolicyViewSet(
 def _run_action(name: str, input_serializer, service, *, summary: str):
     """A POST /backup-runs/{id}/<verb>/ endpoint that calls one service."""
 
-    @extend_schema(summary=summary, request=input_serializer,
-                   responses={200: s.BackupRunSerializer, **ERRORS})  # fmt: skip
+    @extend_schema(
+        summary=summary, request=input_serializer, responses={200: s.BackupRunSerializer, **ERRORS}
+    )
     def view(self, request, pk=None):
         run = self.get_object()
         data = {}
@@ -126,13 +138,18 @@ def _run_action(name: str, input_serializer, service, *, summary: str):
 
 
 @extend_schema_view(
-    create=extend_schema(summary="Create a scheduled run by hand", request=s.RunCreateInput,
-                         responses={201: s.BackupRunSerializer, **ERRORS}),
-)  # fmt: skip
+    create=extend_schema(
+        summary="Create a scheduled run by hand",
+        request=s.RunCreateInput,
+        responses={201: s.BackupRunSerializer, **ERRORS},
+    ),
+)
 class BackupRunViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
     viewsets.GenericViewSet,
-):  # fmt: skip
+):
     """Backup runs. State changes only through the POST verbs below."""
 
     queryset = selectors.run_list()
@@ -146,10 +163,14 @@ class BackupRunViewSet(
         parsed.is_valid(raise_exception=True)
         data = parsed.validated_data
         run = services.run_create(
-            target_id=data["target"].pk, actor=request.user, source="api",
-            origin=BackupRun.Origin.MANUAL, policy_id=data.get("policy"),
-            method=data.get("method"), scheduled_for=data.get("scheduled_for"),
-        )  # fmt: skip
+            target_id=data["target"].pk,
+            actor=request.user,
+            source="api",
+            origin=BackupRun.Origin.MANUAL,
+            policy_id=data.get("policy"),
+            method=data.get("method"),
+            scheduled_for=data.get("scheduled_for"),
+        )
         return Response(s.BackupRunSerializer(run).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -185,11 +206,17 @@ class BackupRunViewSet(
         _run_action("verify", s.NoteInput, services.run_verify, summary="Integrity verified")
     )
     fail_verification = action(detail=True, methods=["post"], url_path="fail-verification")(
-        _run_action("fail_verification", s.ReasonInput, services.run_fail_verification,
-                    summary="Verification failed")  # fmt: skip
+        _run_action(
+            "fail_verification",
+            s.ReasonInput,
+            services.run_fail_verification,
+            summary="Verification failed",
+        )
     )
     expire = action(detail=True, methods=["post"])(
-        _run_action("expire", s.OptionalReasonInput, services.run_expire, summary="End the retention")
+        _run_action(
+            "expire", s.OptionalReasonInput, services.run_expire, summary="End the retention"
+        )
     )
     purge = action(detail=True, methods=["post"])(
         _run_action("purge", None, services.run_purge, summary="The copy was deleted")
@@ -197,13 +224,18 @@ class BackupRunViewSet(
 
 
 @extend_schema_view(
-    create=extend_schema(summary="Plan a restore test", request=s.DrillPlanInput,
-                         responses={201: s.RestoreTestSerializer, **ERRORS}),
-)  # fmt: skip
+    create=extend_schema(
+        summary="Plan a restore test",
+        request=s.DrillPlanInput,
+        responses={201: s.RestoreTestSerializer, **ERRORS},
+    ),
+)
 class RestoreTestViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
     viewsets.GenericViewSet,
-):  # fmt: skip
+):
     """Restore tests (drills): recovery time against the RTO, recovery point against the RPO."""
 
     queryset = selectors.drill_list()
@@ -220,8 +252,11 @@ class RestoreTestViewSet(
         drill = services.drill_plan(target_id=target.pk, actor=request.user, source="api", **data)
         return Response(s.RestoreTestSerializer(drill).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Record the result", request=s.DrillRecordInput,
-                   responses={200: s.RestoreTestSerializer, **ERRORS})  # fmt: skip
+    @extend_schema(
+        summary="Record the result",
+        request=s.DrillRecordInput,
+        responses={200: s.RestoreTestSerializer, **ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def record(self, request, pk=None):
         drill = self.get_object()
@@ -232,8 +267,11 @@ class RestoreTestViewSet(
         drill = services.drill_record(drill_id=drill.pk, actor=request.user, source="api", **data)
         return Response(s.RestoreTestSerializer(drill).data)
 
-    @extend_schema(summary="Cancel a planned test", request=s.ReasonInput,
-                   responses={200: s.RestoreTestSerializer, **ERRORS})  # fmt: skip
+    @extend_schema(
+        summary="Cancel a planned test",
+        request=s.ReasonInput,
+        responses={200: s.RestoreTestSerializer, **ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         drill = self.get_object()
@@ -244,8 +282,11 @@ class RestoreTestViewSet(
         )
         return Response(s.RestoreTestSerializer(drill).data)
 
-    @extend_schema(summary="Assign a planned test", request=s.DrillAssignInput,
-                   responses={200: s.RestoreTestSerializer, **ERRORS})  # fmt: skip
+    @extend_schema(
+        summary="Assign a planned test",
+        request=s.DrillAssignInput,
+        responses={200: s.RestoreTestSerializer, **ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         drill = self.get_object()

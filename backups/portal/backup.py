@@ -67,9 +67,13 @@ def portal_backup(
     if run_id is None:
         policy = target.policies.filter(is_active=True).order_by("pk").first()
         run = run_services.run_create(
-            target_id=target.pk, actor=actor, source=source, origin=BackupRun.Origin.PORTAL,
-            policy_id=policy.pk if policy else None, method="full",
-        )  # fmt: skip
+            target_id=target.pk,
+            actor=actor,
+            source=source,
+            origin=BackupRun.Origin.PORTAL,
+            policy_id=policy.pk if policy else None,
+            method="full",
+        )
     else:
         run = BackupRun.objects.get(pk=run_id, target=target)
         if run.status != S.SCHEDULED:  # a redelivered task: the first delivery owns the run
@@ -106,11 +110,19 @@ def portal_backup(
             run_id=run.pk, actor=actor, source=source, reason=f"{type(exc).__name__}: {exc}"
         )
     run = run_services.run_finish(
-        run_id=run.pk, actor=actor, source=source, size_bytes=manifest["size"],
-        checksum=checksum, location=str(final), recovery_point=point, encrypted=bool(key),
-        details={"manifest": {k: v for k, v in manifest.items() if k != "row_counts"},
-                 "row_counts": dump.row_counts},
-    )  # fmt: skip
+        run_id=run.pk,
+        actor=actor,
+        source=source,
+        size_bytes=manifest["size"],
+        checksum=checksum,
+        location=str(final),
+        recovery_point=point,
+        encrypted=bool(key),
+        details={
+            "manifest": {k: v for k, v in manifest.items() if k != "row_counts"},
+            "row_counts": dump.row_counts,
+        },
+    )
     if verify:
         run = portal_verify(run_id=run.pk, actor=actor, source=source)
     return run

@@ -112,16 +112,26 @@ class PostgresEngine:
 
     def _params(self, dbname: str | None = None) -> dict:
         s = self.settings
-        params = {"dbname": dbname or s["NAME"], "user": s.get("USER") or None,
-                  "password": s.get("PASSWORD") or None, "host": s.get("HOST") or None,
-                  "port": s.get("PORT") or None}  # fmt: skip
+        params = {
+            "dbname": dbname or s["NAME"],
+            "user": s.get("USER") or None,
+            "password": s.get("PASSWORD") or None,
+            "host": s.get("HOST") or None,
+            "port": s.get("PORT") or None,
+        }
         params.update({k: v for k, v in (s.get("OPTIONS") or {}).items() if k == "sslmode"})
         return {k: v for k, v in params.items() if v is not None}
 
     def _env(self, dbname: str | None = None) -> dict:
         p = self._params(dbname)
-        names = {"dbname": "PGDATABASE", "user": "PGUSER", "password": "PGPASSWORD",
-                 "host": "PGHOST", "port": "PGPORT", "sslmode": "PGSSLMODE"}  # fmt: skip
+        names = {
+            "dbname": "PGDATABASE",
+            "user": "PGUSER",
+            "password": "PGPASSWORD",
+            "host": "PGHOST",
+            "port": "PGPORT",
+            "sslmode": "PGSSLMODE",
+        }
         return {**os.environ, **{names[k]: str(v) for k, v in p.items()}}
 
     def _connect(self, dbname: str | None = None):
@@ -163,10 +173,14 @@ class PostgresEngine:
                 counts = self.count_rows(cursor)
                 # The exporting transaction stays open until pg_dump has imported it.
                 self._run(
-                    [conf.pg_tool("pg_dump"), "--format=custom", f"--snapshot={snapshot}",
-                     f"--file={path}"],
+                    [
+                        conf.pg_tool("pg_dump"),
+                        "--format=custom",
+                        f"--snapshot={snapshot}",
+                        f"--file={path}",
+                    ],
                     self._env(),
-                )  # fmt: skip
+                )
             conn.rollback()
         finally:
             conn.close()
@@ -185,10 +199,16 @@ class PostgresEngine:
                 cursor.execute(f"CREATE DATABASE {_quote(scratch)}")
             try:
                 self._run(
-                    [conf.pg_tool("pg_restore"), "--no-owner", "--no-privileges",
-                     "--exit-on-error", f"--dbname={scratch}", str(plain)],
+                    [
+                        conf.pg_tool("pg_restore"),
+                        "--no-owner",
+                        "--no-privileges",
+                        "--exit-on-error",
+                        f"--dbname={scratch}",
+                        str(plain),
+                    ],
                     self._env(scratch),
-                )  # fmt: skip
+                )
                 conn = self._connect(scratch)
                 try:
                     with conn.cursor() as cursor:
@@ -204,11 +224,19 @@ class PostgresEngine:
     def restore_into(self, plain: Path, destination: str, workdir: Path) -> None:
         """pg_restore --clean into `destination` (a database name), in one transaction."""
         self._run(
-            [conf.pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
-             "--no-privileges", "--single-transaction", "--exit-on-error",
-             f"--dbname={destination}", str(plain)],
+            [
+                conf.pg_tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                "--exit-on-error",
+                f"--dbname={destination}",
+                str(plain),
+            ],
             self._env(destination),
-        )  # fmt: skip
+        )
 
 
 def engine_for(connection):

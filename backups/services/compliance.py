@@ -51,9 +51,14 @@ def _end_breach(target: BackupTarget, *, actor, source: str, newest: BackupRun |
         rpo_breached_at=None
     ):
         record_event(
-            target, action="rpo_restored", actor=actor, source=source, before="breached",
-            after="met", payload={"newest_run": newest.pk if newest else None},
-        )  # fmt: skip
+            target,
+            action="rpo_restored",
+            actor=actor,
+            source=source,
+            before="breached",
+            after="met",
+            payload={"newest_run": newest.pk if newest else None},
+        )
     target.rpo_breached_at = None
 
 
@@ -73,9 +78,11 @@ def refresh_rpo(*, target: BackupTarget, actor, source: str, now: datetime | Non
         current = armed_timers(target).filter(kind=TIMER_RPO).first()
         if current is None or current.due_at != deadline:
             timer_arm(
-                subject=target, kind=TIMER_RPO, due_at=deadline,
+                subject=target,
+                kind=TIMER_RPO,
+                due_at=deadline,
                 payload={"newest_run": newest.pk if newest else None},
-            )  # fmt: skip
+            )
     return deadline
 
 
@@ -100,18 +107,22 @@ def rpo_check(*, target_id: int, now: datetime) -> bool:
         "rpo_seconds": target.rpo.total_seconds(),
     }
     record_event(
-        target, action="rpo_breached", source="timer", before="met", after="breached",
+        target,
+        action="rpo_breached",
+        source="timer",
+        before="met",
+        after="breached",
         payload=payload,
-    )  # fmt: skip
+    )
     if newest:
         message = _("The newest verified backup is from %(when)s; the RPO is %(rpo)s.") % {
-            "when": formats.date_format(timezone.localtime(newest.recovery_point), "DATETIME_FORMAT"),
+            "when": formats.date_format(
+                timezone.localtime(newest.recovery_point), "DATETIME_FORMAT"
+            ),
             "rpo": target.rpo,
         }
     else:
-        message = _("There is no verified backup at all; the RPO is %(rpo)s.") % {
-            "rpo": target.rpo
-        }
+        message = _("There is no verified backup at all; the RPO is %(rpo)s.") % {"rpo": target.rpo}
     alerts.raise_alert(
         subject=target,
         key=f"rpo:{newest.pk if newest else 'none'}",

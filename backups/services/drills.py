@@ -110,8 +110,12 @@ def drill_record(
         raise DomainError(
             _("Name the backup restored or the recovery point reached."), field="recovery_point"
         )
-    ordered(recovery_point, started_at, "recovery_point",
-            _("The recovery point cannot lie after the restore began."))  # fmt: skip
+    ordered(
+        recovery_point,
+        started_at,
+        "recovery_point",
+        _("The recovery point cannot lie after the restore began."),
+    )
     if not evidence.strip() and not evidence_url:
         raise DomainError(_("Describe the evidence or link to it."), field="evidence")
     drill.run = run
@@ -128,13 +132,18 @@ def drill_record(
     (drill.record_pass if passed else drill.record_fail)(**measured)
     drill.save()
     record_event(
-        drill, action="recorded", actor=actor, source=source, before=before,
+        drill,
+        action="recorded",
+        actor=actor,
+        source=source,
+        before=before,
         payload={
             "recovery_time_s": drill.recovery_time.total_seconds(),
-            "meets_rto": drill.meets_rto, "meets_rpo": drill.meets_rpo,
+            "meets_rto": drill.meets_rto,
+            "meets_rpo": drill.meets_rpo,
             "data_verified": data_verified,
         },
-    )  # fmt: skip
+    )
     if not passed:
         alerts.raise_alert(
             subject=drill,
@@ -174,7 +183,11 @@ def drill_assign(*, drill_id: int, actor, source: str, assignee) -> RestoreTest:
     drill.assignee = assignee
     drill.save(update_fields=["assignee"])
     record_event(
-        drill, action="assigned", actor=actor, source=source, before=drill.status,
+        drill,
+        action="assigned",
+        actor=actor,
+        source=source,
+        before=drill.status,
         payload={"from": before, "to": assignee.pk if assignee else None},
-    )  # fmt: skip
+    )
     return drill

@@ -105,9 +105,14 @@ def apply(
     method(**kwargs)  # TransitionNotAllowed -> 409
     run.save()
     record_event(
-        run, action=name, actor=actor, source=source, before=before, message=message,
+        run,
+        action=name,
+        actor=actor,
+        source=source,
+        before=before,
+        message=message,
         payload=payload,
-    )  # fmt: skip
+    )
     hook = _AFTER.get(name)
     if hook:
         hook(run, actor=actor, source=source)
@@ -150,9 +155,17 @@ def run_finish(
     if details:
         run.details = {**run.details, **details}
     return apply(
-        run, "finish", actor=actor, source=source, at=at, size_bytes=size_bytes,
-        checksum=checksum, location=location, recovery_point=recovery_point, encrypted=encrypted,
-    )  # fmt: skip
+        run,
+        "finish",
+        actor=actor,
+        source=source,
+        at=at,
+        size_bytes=size_bytes,
+        checksum=checksum,
+        location=location,
+        recovery_point=recovery_point,
+        encrypted=encrypted,
+    )
 
 
 def _reason(reason: str) -> str:
@@ -168,17 +181,28 @@ def run_fail(
 ) -> BackupRun:
     reason = _reason(reason)
     return apply(
-        lock_run(run_id), "fail", actor=actor, source=source, message=reason,
-        at=at or timezone.now(), reason=reason, code=code,
-    )  # fmt: skip
+        lock_run(run_id),
+        "fail",
+        actor=actor,
+        source=source,
+        message=reason,
+        at=at or timezone.now(),
+        reason=reason,
+        code=code,
+    )
 
 
 @transaction.atomic
 def run_verify(*, run_id: int, actor, source: str, note: str = "", at=None) -> BackupRun:
     return apply(
-        lock_run(run_id), "verify", actor=actor, source=source, message=note,
-        at=at or timezone.now(), note=note,
-    )  # fmt: skip
+        lock_run(run_id),
+        "verify",
+        actor=actor,
+        source=source,
+        message=note,
+        at=at or timezone.now(),
+        note=note,
+    )
 
 
 @transaction.atomic
@@ -187,9 +211,15 @@ def run_fail_verification(
 ) -> BackupRun:
     reason = _reason(reason)
     return apply(
-        lock_run(run_id), "fail_verification", actor=actor, source=source, message=reason,
-        at=at or timezone.now(), reason=reason, code=code,
-    )  # fmt: skip
+        lock_run(run_id),
+        "fail_verification",
+        actor=actor,
+        source=source,
+        message=reason,
+        at=at or timezone.now(),
+        reason=reason,
+        code=code,
+    )
 
 
 @transaction.atomic
@@ -236,9 +266,15 @@ def run_create(
     target = BackupTarget.objects.select_for_update().get(pk=target_id)
     policy = _resolve_policy(target, policy_id, method)
     return _new_run(
-        target=target, policy=policy, method=method, origin=origin, actor=actor, source=source,
-        scheduled_for=scheduled_for, external_id=external_id,
-    )  # fmt: skip
+        target=target,
+        policy=policy,
+        method=method,
+        origin=origin,
+        actor=actor,
+        source=source,
+        scheduled_for=scheduled_for,
+        external_id=external_id,
+    )
 
 
 def _new_run(*, target, policy, method, origin, actor, source, scheduled_for, external_id):
@@ -400,6 +436,12 @@ def _claim_or_create(
             slot.save(update_fields=["external_id"])
             return slot
     return _new_run(
-        target=target, policy=policy, method=method, origin=BackupRun.Origin.AGENT,
-        actor=actor, source=source, scheduled_for=None, external_id=external_id,
-    )  # fmt: skip
+        target=target,
+        policy=policy,
+        method=method,
+        origin=BackupRun.Origin.AGENT,
+        actor=actor,
+        source=source,
+        scheduled_for=None,
+        external_id=external_id,
+    )

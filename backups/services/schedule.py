@@ -59,10 +59,15 @@ def schedule_due_runs(*, now: datetime | None = None, batch: int = 200) -> list[
             ).exists():
                 continue
             run = _new_run(
-                target=policy.target, policy=policy, method=policy.method,
-                origin=BackupRun.Origin.SCHEDULE, actor=None, source="timer",
-                scheduled_for=slot, external_id="",
-            )  # fmt: skip
+                target=policy.target,
+                policy=policy,
+                method=policy.method,
+                origin=BackupRun.Origin.SCHEDULE,
+                actor=None,
+                source="timer",
+                scheduled_for=slot,
+                external_id="",
+            )
             created.append(run.pk)
             if policy.target.is_portal:
                 from ..tasks import portal_backup
@@ -123,9 +128,14 @@ def runs_past_retention(now: datetime) -> list[int]:
             )
         )
         .values_list(
-            "pk", "target_id", "status", "recovery_point", "generation",
-            "policy__retention_generations", "policy__retention_days",
-        )  # fmt: skip
+            "pk",
+            "target_id",
+            "status",
+            "recovery_point",
+            "generation",
+            "policy__retention_generations",
+            "policy__retention_days",
+        )
     )
     newest_verified: dict[int, tuple] = {}
     candidates: list[int] = []

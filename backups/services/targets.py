@@ -90,9 +90,12 @@ def target_create(
         raise DomainError(_("A target with this name exists already."), field="name")
     target = BackupTarget.objects.create(name=name, slug=slug, kind=kind, **fields)
     record_event(
-        target, action="created", actor=actor, source=source,
+        target,
+        action="created",
+        actor=actor,
+        source=source,
         payload={k: _plain(v) for k, v in fields.items()},
-    )  # fmt: skip
+    )
     templates = list(PolicyDefault.objects.filter(kind=kind)) if with_default_policies else []
     if templates:
         location = storage_location or StorageLocation.objects.filter(is_active=True).first()
@@ -103,10 +106,16 @@ def target_create(
             )
         for template in templates:
             _create_policy(
-                target, actor=actor, source=source, name=template.name, method=template.method,
-                interval=template.interval, retention_generations=template.retention_generations,
-                retention_days=template.retention_days, storage_location=location,
-            )  # fmt: skip
+                target,
+                actor=actor,
+                source=source,
+                name=template.name,
+                method=template.method,
+                interval=template.interval,
+                retention_generations=template.retention_generations,
+                retention_days=template.retention_days,
+                storage_location=location,
+            )
     refresh_rpo(target=target, actor=actor, source=source)
     from .drills import ensure_drill_planned
 
@@ -134,9 +143,12 @@ def target_update(*, target_id: int, actor, source: str, **changes: Any) -> Back
     except IntegrityError:
         raise DomainError(_("Another target has this name or slug."), field="name") from None
     record_event(
-        target, action="updated", actor=actor, source=source,
+        target,
+        action="updated",
+        actor=actor,
+        source=source,
         payload={"before": before, "after": {k: _plain(v) for k, v in diff.items()}},
-    )  # fmt: skip
+    )
     refresh_rpo(target=target, actor=actor, source=source)
     if "drill_interval" in diff or "is_active" in diff:
         from .drills import ensure_drill_planned
@@ -156,11 +168,20 @@ def _create_policy(target: BackupTarget, *, actor, source: str, **fields: Any) -
         fields["next_run_at"] = timezone.now()
     policy = BackupPolicy.objects.create(target=target, **fields)
     record_event(
-        policy, action="created", actor=actor, source=source,
+        policy,
+        action="created",
+        actor=actor,
+        source=source,
         payload={k: _plain(v) for k, v in fields.items()},
-    )  # fmt: skip
-    record_event(target, action="policy_added", actor=actor, source=source, after="",
-                 payload={"policy": policy.pk, "name": policy.name})  # fmt: skip
+    )
+    record_event(
+        target,
+        action="policy_added",
+        actor=actor,
+        source=source,
+        after="",
+        payload={"policy": policy.pk, "name": policy.name},
+    )
     return policy
 
 
@@ -192,9 +213,12 @@ def policy_update(*, policy_id: int, actor, source: str, **changes: Any) -> Back
         policy.next_run_at = timezone.now()
     policy.save()
     record_event(
-        policy, action="updated", actor=actor, source=source,
+        policy,
+        action="updated",
+        actor=actor,
+        source=source,
         payload={"before": before, "after": {k: _plain(v) for k, v in diff.items()}},
-    )  # fmt: skip
+    )
     return policy
 
 
@@ -209,8 +233,9 @@ def location_save(
     unknown = set(fields) - LOCATION_FIELDS
     if unknown:
         raise TypeError(f"unknown location fields: {sorted(unknown)}")
-    require_perm(actor, "backups.change_storagelocation" if location_id else
-                 "backups.add_storagelocation")  # fmt: skip
+    require_perm(
+        actor, "backups.change_storagelocation" if location_id else "backups.add_storagelocation"
+    )
     location = (
         StorageLocation.objects.select_for_update().get(pk=location_id)
         if location_id
@@ -224,7 +249,10 @@ def location_save(
         setattr(location, key, value)
     location.save()
     record_event(
-        location, action="updated" if location_id else "created", actor=actor, source=source,
+        location,
+        action="updated" if location_id else "created",
+        actor=actor,
+        source=source,
         payload={"before": before, "after": {k: _plain(v) for k, v in fields.items()}},
-    )  # fmt: skip
+    )
     return location

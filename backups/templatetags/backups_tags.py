@@ -45,8 +45,11 @@ def span(value) -> str:
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     parts = [
-        (days, _("%(n)s d")), (hours, _("%(n)s h")), (minutes, _("%(n)s min")), (secs, _("%(n)s s")),
-    ]  # fmt: skip
+        (days, _("%(n)s d")),
+        (hours, _("%(n)s h")),
+        (minutes, _("%(n)s min")),
+        (secs, _("%(n)s s")),
+    ]
     shown = [label % {"n": n} for n, label in parts if n][:2]
     return sign + (" ".join(shown) if shown else _("%(n)s s") % {"n": 0})
 

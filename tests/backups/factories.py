@@ -69,9 +69,11 @@ class BackupRunFactory(factory.django.DjangoModelFactory):
         lambda o: None if o.status == "scheduled" else timezone.now() - timedelta(hours=1)
     )
     finished_at = factory.LazyAttribute(
-        lambda o: o.started_at + timedelta(minutes=30)
-        if o.status not in ("scheduled", "running")
-        else None
+        lambda o: (
+            o.started_at + timedelta(minutes=30)
+            if o.status not in ("scheduled", "running")
+            else None
+        )
     )
     recovery_point = factory.LazyAttribute(lambda o: o.started_at if o.finished_at else None)
     size_bytes = factory.LazyAttribute(lambda o: 1024 if o.finished_at else None)

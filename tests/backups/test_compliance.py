@@ -36,8 +36,14 @@ def admins(make_user):
 
 def verified_backup(policy, at, job):
     with time_machine.travel(at, tick=False):
-        run, *_ = services.run_report(actor=None, source="api", target=policy.target.slug,
-                                      external_id=job, status="verified", started_at=at)  # fmt: skip
+        run, *_ = services.run_report(
+            actor=None,
+            source="api",
+            target=policy.target.slug,
+            external_id=job,
+            status="verified",
+            started_at=at,
+        )
     return run
 
 
@@ -97,8 +103,9 @@ def test_a_new_verified_backup_ends_the_breach_and_the_next_breach_alerts_again(
 def test_a_target_without_any_verified_backup_breaches_one_rpo_after_it_was_set_up():
     start = timezone.now().replace(microsecond=0)
     with time_machine.travel(start, tick=False):
-        target = services.target_create(actor=None, source="web", name="New DB", kind="database",
-                                        with_default_policies=False)  # fmt: skip
+        target = services.target_create(
+            actor=None, source="web", name="New DB", kind="database", with_default_policies=False
+        )
     assert Timer.objects.get(kind=TIMER_RPO).due_at == start + 6 * H
     with time_machine.travel(start + 6 * H, tick=False):
         timers.sweep()
@@ -110,8 +117,9 @@ def test_a_late_verified_backup_moves_the_deadline_and_the_stale_timer_waits():
     with time_machine.travel(start, tick=False):
         target = BackupTargetFactory(rpo=6 * H, created_at=start)
     timers.timer_arm(subject=target, kind=TIMER_RPO, due_at=start + 6 * H)
-    BackupRunFactory(policy=BackupPolicyFactory(target=target), status=S.VERIFIED,
-                     started_at=start + 5 * H)  # written past the services: the check re-reads
+    BackupRunFactory(
+        policy=BackupPolicyFactory(target=target), status=S.VERIFIED, started_at=start + 5 * H
+    )  # written past the services: the check re-reads
     assert rpo_check(target_id=target.pk, now=start + 6 * H) is False
     assert Timer.objects.get(kind=TIMER_RPO, state="armed").due_at == start + 11 * H
     assert not alerts_of(target).exists()
@@ -136,7 +144,9 @@ def test_the_tick_arms_a_missing_rpo_timer():
     assert Timer.objects.get(kind=TIMER_RPO, object_id=str(target.pk)).due_at == start + 5 * H
 
 
-def test_a_failed_run_alerts_once(admins, mailoutbox, alerts_seen, django_capture_on_commit_callbacks):
+def test_a_failed_run_alerts_once(
+    admins, mailoutbox, alerts_seen, django_capture_on_commit_callbacks
+):
     run = BackupRunFactory(status=S.RUNNING)
     with django_capture_on_commit_callbacks(execute=True):
         services.run_fail(run_id=run.pk, actor=None, source="api", reason="disk full")
@@ -148,8 +158,14 @@ def test_a_failed_run_alerts_once(admins, mailoutbox, alerts_seen, django_captur
 def test_a_scheduled_run_nobody_starts_fails_and_alerts(django_capture_on_commit_callbacks):
     policy = BackupPolicyFactory(interval=6 * H, start_grace=H)
     slot = timezone.now().replace(microsecond=0)
-    run = services.run_create(target_id=policy.target_id, actor=None, source="timer",
-                              origin="schedule", policy_id=policy.pk, scheduled_for=slot)  # fmt: skip
+    run = services.run_create(
+        target_id=policy.target_id,
+        actor=None,
+        source="timer",
+        origin="schedule",
+        policy_id=policy.pk,
+        scheduled_for=slot,
+    )
     with time_machine.travel(slot + 2 * H, tick=False):
         assert timers.sweep().fired == 1
         assert timers.sweep().fired == 0
@@ -190,6 +206,8 @@ def test_the_dashboard_and_the_timer_agree_on_the_deadline():
     row = compliance(policy.target, start)
     assert row.rpo_deadline == Timer.objects.get(kind=TIMER_RPO, state="armed").due_at
     assert row.last_verified == start - H
-    at = {h: compliance(policy.target, start + h).compliance
-          for h in (3 * H, 5 * H - timedelta(seconds=1), 5 * H)}  # fmt: skip
+    at = {
+        h: compliance(policy.target, start + h).compliance
+        for h in (3 * H, 5 * H - timedelta(seconds=1), 5 * H)
+    }
     assert list(at.values()) == ["met", "at_risk", "breached"]

@@ -29,14 +29,23 @@ def drill():
 def record(drill, actor=None, *, hours=2, data_loss=H, data_verified=True, **kwargs):
     now = timezone.now()
     started = now - timedelta(hours=hours) - timedelta(minutes=1)
-    run = BackupRunFactory(target=drill.target, policy=None, status=BackupRun.Status.VERIFIED,
-                           started_at=started - data_loss)  # fmt: skip
+    run = BackupRunFactory(
+        target=drill.target,
+        policy=None,
+        status=BackupRun.Status.VERIFIED,
+        started_at=started - data_loss,
+    )
     kwargs.setdefault("evidence", "Restored into scratch; counts match.")
     return services.drill_record(
-        drill_id=drill.pk, actor=actor, source="web", started_at=started,
-        finished_at=started + timedelta(hours=hours), data_verified=data_verified,
-        run_id=run.pk, **kwargs,
-    )  # fmt: skip
+        drill_id=drill.pk,
+        actor=actor,
+        source="web",
+        started_at=started,
+        finished_at=started + timedelta(hours=hours),
+        data_verified=data_verified,
+        run_id=run.pk,
+        **kwargs,
+    )
 
 
 def test_a_drill_within_rto_and_rpo_with_checked_data_passes(drill):
@@ -49,9 +58,10 @@ def test_a_drill_within_rto_and_rpo_with_checked_data_passes(drill):
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"hours": 5}, {"data_loss": 7 * H}, {"data_verified": False}],
+    "kwargs",
+    [{"hours": 5}, {"data_loss": 7 * H}, {"data_verified": False}],
     ids=["over RTO", "over RPO", "data incomplete"],
-)  # fmt: skip
+)
 def test_a_drill_that_misses_an_objective_fails_and_alerts(drill, kwargs):
     done = record(drill, **kwargs)
     assert done.status == RestoreTest.Status.FAILED
@@ -64,8 +74,15 @@ def test_recording_needs_evidence_and_a_recovery_point(drill):
     assert error.value.field == "evidence"
     now = timezone.now()
     with pytest.raises(DomainError) as error:
-        services.drill_record(drill_id=drill.pk, actor=None, source="web", started_at=now - H,
-                              finished_at=now, data_verified=True, evidence="x")  # fmt: skip
+        services.drill_record(
+            drill_id=drill.pk,
+            actor=None,
+            source="web",
+            started_at=now - H,
+            finished_at=now,
+            data_verified=True,
+            evidence="x",
+        )
     assert error.value.field == "recovery_point"
 
 
@@ -85,10 +102,15 @@ def test_people_without_the_role_cannot_record(drill, user_for):
 
 def test_cancel_needs_a_reason_and_plans_nothing_twice(drill, user_for):
     with pytest.raises(DomainError):
-        services.drill_cancel(drill_id=drill.pk, actor=user_for(roles.ONCALL), source="web",
-                              reason=" ")  # fmt: skip
-    services.drill_cancel(drill_id=drill.pk, actor=user_for(roles.ONCALL), source="web",
-                          reason="Replaced by the DR exercise")  # fmt: skip
+        services.drill_cancel(
+            drill_id=drill.pk, actor=user_for(roles.ONCALL), source="web", reason=" "
+        )
+    services.drill_cancel(
+        drill_id=drill.pk,
+        actor=user_for(roles.ONCALL),
+        source="web",
+        reason="Replaced by the DR exercise",
+    )
     assert RestoreTest.objects.get(pk=drill.pk).status == RestoreTest.Status.CANCELLED
 
 
@@ -107,16 +129,24 @@ def test_overdue_drills_are_listed_and_flagged(client, user_for):
 def test_recording_through_the_page(client, user_for, drill):
     user = user_for(roles.ONCALL)
     client.force_login(user)
-    run = BackupRunFactory(target=drill.target, policy=None, status=BackupRun.Status.VERIFIED,
-                           started_at=timezone.now() - 5 * H)  # fmt: skip
+    run = BackupRunFactory(
+        target=drill.target,
+        policy=None,
+        status=BackupRun.Status.VERIFIED,
+        started_at=timezone.now() - 5 * H,
+    )
     # The form reads times in the user's own time zone (Asia/Seoul here).
     started = timezone.localtime(timezone.now() - 3 * H, ZoneInfo(user.time_zone))
     response = client.post(
         reverse("backups:drill-transition", args=[drill.pk, "record_pass"]),
-        {"started_at": started.strftime("%Y-%m-%dT%H:%M"),
-         "finished_at": (started + H).strftime("%Y-%m-%dT%H:%M"),
-         "run": run.pk, "data_verified": "on", "evidence": "ok"},
-    )  # fmt: skip
+        {
+            "started_at": started.strftime("%Y-%m-%dT%H:%M"),
+            "finished_at": (started + H).strftime("%Y-%m-%dT%H:%M"),
+            "run": run.pk,
+            "data_verified": "on",
+            "evidence": "ok",
+        },
+    )
     assert response.status_code == 302
     assert RestoreTest.objects.get(pk=drill.pk).status == RestoreTest.Status.PASSED
 
@@ -127,9 +157,12 @@ def test_a_bad_record_shows_the_form_error(client, user_for, drill):
     now = timezone.localtime(timezone.now(), ZoneInfo(user.time_zone))
     response = client.post(
         reverse("backups:drill-transition", args=[drill.pk, "record_pass"]),
-        {"started_at": now.strftime("%Y-%m-%dT%H:%M"),
-         "finished_at": (now - H).strftime("%Y-%m-%dT%H:%M"), "evidence": "ok"},
-    )  # fmt: skip
+        {
+            "started_at": now.strftime("%Y-%m-%dT%H:%M"),
+            "finished_at": (now - H).strftime("%Y-%m-%dT%H:%M"),
+            "evidence": "ok",
+        },
+    )
     assert response.status_code == 400
     assert "cannot end before it began" in response.content.decode()
     assert RestoreTest.objects.get(pk=drill.pk).status == RestoreTest.Status.PLANNED

@@ -19,8 +19,14 @@ S = BackupRun.Status
 
 def report(policy, external_id="job-1", status="succeeded", **kwargs):
     kwargs.setdefault("checksum", "aa" * 32)
-    return services.run_report(actor=None, source="api", target=policy.target.slug,
-                               external_id=external_id, status=status, **kwargs)  # fmt: skip
+    return services.run_report(
+        actor=None,
+        source="api",
+        target=policy.target.slug,
+        external_id=external_id,
+        status=status,
+        **kwargs,
+    )
 
 
 def events(run):
@@ -78,9 +84,14 @@ def test_progress_is_reported_step_by_step():
 def test_a_report_fills_the_open_scheduled_slot_of_its_policy():
     policy = BackupPolicyFactory(interval=timedelta(hours=6))
     slot = timezone.now() - timedelta(minutes=5)
-    scheduled = services.run_create(target_id=policy.target_id, actor=None, source="timer",
-                                    origin="schedule", policy_id=policy.pk,
-                                    scheduled_for=slot)  # fmt: skip
+    scheduled = services.run_create(
+        target_id=policy.target_id,
+        actor=None,
+        source="timer",
+        origin="schedule",
+        policy_id=policy.pk,
+        scheduled_for=slot,
+    )
     assert Timer.objects.filter(kind="backups.run_start_due", state="armed").count() == 1
     run, created, _changed = report(policy, external_id="job-9", status="running")
     assert run.pk == scheduled.pk and created
@@ -90,8 +101,9 @@ def test_a_report_fills_the_open_scheduled_slot_of_its_policy():
 
 
 def test_a_job_that_turns_up_after_being_marked_missed_still_counts():
-    run = BackupRunFactory(status=S.FAILED, failure_code="missed_start", external_id="late-1",
-                           checksum="")
+    run = BackupRunFactory(
+        status=S.FAILED, failure_code="missed_start", external_id="late-1", checksum=""
+    )
     again, created, changed = report(run.policy, external_id="late-1", status="succeeded")
     assert again.pk == run.pk and changed and not created
     assert again.status == S.SUCCEEDED and again.failure_code == ""
@@ -131,15 +143,21 @@ def test_a_finish_before_the_start_is_refused():
 
 def test_an_unknown_target_is_refused():
     with pytest.raises(DomainError):
-        services.run_report(actor=None, source="api", target="nope", external_id="1",
-                            status="running")  # fmt: skip
+        services.run_report(
+            actor=None, source="api", target="nope", external_id="1", status="running"
+        )
 
 
 def test_reporting_needs_the_permission(make_user):
     policy = BackupPolicyFactory()
     with pytest.raises(PermissionDenied):
-        services.run_report(actor=make_user(), source="api", target=policy.target.slug,
-                            external_id="1", status="running")  # fmt: skip
+        services.run_report(
+            actor=make_user(),
+            source="api",
+            target=policy.target.slug,
+            external_id="1",
+            status="running",
+        )
 
 
 def test_a_method_picks_the_policy_when_the_target_has_several():

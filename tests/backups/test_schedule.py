@@ -84,8 +84,9 @@ def test_either_rule_keeps_a_run():
 def test_the_newest_verified_backup_of_a_target_is_never_expired():
     policy = BackupPolicyFactory(retention_generations=None, retention_days=1)
     verified = _good_runs(policy, 2, hours_apart=48)
-    newer_unverified = BackupRunFactory(policy=policy, status=S.SUCCEEDED,
-                                        started_at=timezone.now() - 30 * H)  # fmt: skip
+    newer_unverified = BackupRunFactory(
+        policy=policy, status=S.SUCCEEDED, started_at=timezone.now() - 30 * H
+    )
     expired = runs_past_retention(timezone.now())
     assert verified[0].pk not in expired
     assert set(expired) == {verified[1].pk, newer_unverified.pk}
@@ -108,8 +109,12 @@ def test_expiring_the_newest_verified_backup_by_hand_moves_the_rpo_deadline(user
 
     services.refresh_rpo(target=policy.target, actor=None, source="web")
     before = Timer.objects.get(kind="backups.rpo", state="armed").due_at
-    services.run_expire(run_id=newest.pk, actor=user_for(roles.OPS_MANAGER), source="web",
-                        reason="copy corrupted on the NAS")  # fmt: skip
+    services.run_expire(
+        run_id=newest.pk,
+        actor=user_for(roles.OPS_MANAGER),
+        source="web",
+        reason="copy corrupted on the NAS",
+    )
     after = Timer.objects.get(kind="backups.rpo", state="armed").due_at
     assert after == before - 24 * H
 

@@ -32,20 +32,18 @@ SERVICE = {
     "verify": services.run_verify, "fail_verification": services.run_fail_verification,
     "expire": services.run_expire, "purge": services.run_purge,
 }  # fmt: skip
-ARGS = {"fail": {"reason": "disk full"}, "fail_verification": {"reason": "bad checksum"},
-        "expire": {"reason": "retired early"}}  # fmt: skip
+ARGS = {
+    "fail": {"reason": "disk full"},
+    "fail_verification": {"reason": "bad checksum"},
+    "expire": {"reason": "retired early"},
+}
 # Operators report runs; only the ops manager and administrators end a retention early.
 ROLE_MAY = {
     roles.REQUESTER: set(),
     roles.ONCALL: set(ALLOWED) - {"expire"},
     roles.OPS_MANAGER: set(ALLOWED),
 }
-CASES = [
-    (state, action, role)
-    for state in S.values
-    for action in ALLOWED
-    for role in ROLE_MAY
-]
+CASES = [(state, action, role) for state in S.values for action in ALLOWED for role in ROLE_MAY]
 
 
 def expected(state, action, role):
@@ -122,7 +120,8 @@ def test_the_detail_page_offers_only_the_allowed_buttons(client, user_for):
 def test_a_person_must_say_why_a_run_failed(user_for, client):
     run = BackupRunFactory(status=S.RUNNING)
     client.force_login(user_for(roles.ONCALL))
-    response = client.post(reverse("backups:run-transition", args=[run.pk, "fail"]), {"reason": ""},
-                           follow=True)  # fmt: skip
+    response = client.post(
+        reverse("backups:run-transition", args=[run.pk, "fail"]), {"reason": ""}, follow=True
+    )
     assert response.status_code == 200
     assert BackupRun.objects.get(pk=run.pk).status == S.RUNNING

@@ -16,6 +16,8 @@ class Command(BaseCommand):
         if not BackupRun.objects.filter(pk=run_id, target__is_portal=True).exists():
             raise CommandError(f"no portal backup run {run_id}")
         run = portal_verify(run_id=run_id, actor=None, source="system")
-        self.stdout.write(f"run {run.pk}: {run.status}\n{run.verification_note or run.failure_reason}")
+        self.stdout.write(
+            f"run {run.pk}: {run.status}\n{run.verification_note or run.failure_reason}"
+        )
         if run.status != BackupRun.Status.VERIFIED:
             raise CommandError(f"backup run {run.pk} did not verify")
