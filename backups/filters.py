@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters as filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -46,23 +46,47 @@ class TargetFilter(CompactFilterSet):
 
     q = filters.CharFilter(label=_("Search"), method="search")
     kind = filters.MultipleChoiceFilter(label=_("Kind"), choices=TargetKind.choices)
-    compliance = filters.MultipleChoiceFilter(label=_("Compliance"), choices=Compliance.CHOICES)
+    compliance = filters.MultipleChoiceFilter(
+        label=_("Compliance"), choices=Compliance.CHOICES, method="filter_compliance"
+    )
     team = filters.ModelChoiceFilter(
         label=_("Team"), field_name="owner_team", to_field_name="slug", queryset=Team.objects.all()
     )
     service = filters.ModelChoiceFilter(
         label=_("Service"), to_field_name="slug", queryset=Service.objects.all()
     )
-    rule_321 = filters.BooleanFilter(label=_("3-2-1 met"))
-    drill_overdue = filters.BooleanFilter(label=_("Restore test overdue"))
+    rule_321 = filters.BooleanFilter(label=_("3-2-1 met"), method="filter_rule_321")
+    drill_overdue = filters.BooleanFilter(
+        label=_("Restore test overdue"), method="filter_drill_overdue"
+    )
     is_active = filters.BooleanFilter(label=_("Active"))
 
     class Meta:
         model = BackupTarget
-        fields = ["q", "kind", "compliance", "team", "service", "rule_321", "is_active"]
+        fields = ["q", "kind", "compliance", "team", "service", "rule_321", "drill_overdue",
+                  "is_active"]  # fmt: skip
 
     def search(self, queryset, name, value):
         return _search(["name", "slug", "description"])(queryset, name, value)
+
+    def filter_compliance(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(severity__in=[Compliance.SEVERITY[v] for v in value])
+
+    def filter_rule_321(self, queryset, name, value):
+        met = Q(backup_copies__gte=2, other_media__gte=1, off_site_copies__gte=1)
+        return queryset.filter(met) if value else queryset.exclude(met)
+
+    def filter_drill_overdue(self, queryset, name, value):
+        overdue = Exists(
+            RestoreTest.objects.filter(
+                target=OuterRef("pk"),
+                status=RestoreTest.Status.PLANNED,
+                planned_for__lt=timezone.now(),
+            )
+        )
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
 class RunFilter(CompactFilterSet):

@@ -172,6 +172,22 @@ class BackupTarget(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("backups:target", kwargs={"slug": self.slug})
 
+    # Derived from the figures selectors.with_compliance computes in SQL.
+    @property
+    def compliance(self) -> str:
+        from .selectors import Compliance
+
+        return Compliance.BY_SEVERITY[self.severity]
+
+    @property
+    def rule_321(self) -> bool:
+        """Three copies (live data + two locations), two media, one copy off-site."""
+        return self.backup_copies >= 2 and self.other_media >= 1 and self.off_site_copies >= 1
+
+    @property
+    def drill_overdue(self) -> bool:
+        return self.next_drill_at is not None and self.next_drill_at < timezone.now()
+
 
 class BackupPolicy(models.Model):
     """How a target is backed up: method, schedule, retention, where, and how protected."""
@@ -330,6 +346,9 @@ class BackupRun(models.Model):
             # The compliance dashboard's "newest verified backup per target".
             models.Index(fields=["target", "status", "recovery_point"], name="backup_run_newest"),
             models.Index(fields=["status", "finished_at"], name="backup_run_status"),
+            # "last run" per target on the dashboard, and the run list's order
+            models.Index(fields=["target", "-created_at"], name="backup_run_latest"),
+            models.Index(fields=["-created_at"], name="backup_run_created"),
         ]
         constraints = [
             # Agents retry reports: the job's own id makes them idempotent.

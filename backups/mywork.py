@@ -41,7 +41,10 @@ def provider(user) -> list[dict]:
     sections = []
 
     targets = with_compliance(BackupTarget.objects.filter(mine, is_active=True), now).filter(
-        compliance__in=[Compliance.BREACHED, Compliance.AT_RISK]
+        severity__in=[
+            Compliance.SEVERITY[Compliance.BREACHED],
+            Compliance.SEVERITY[Compliance.AT_RISK],
+        ]
     )
     sections.append(
         {

@@ -8,7 +8,6 @@ from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
-    BooleanField,
     Case,
     CharField,
     Count,
@@ -26,6 +25,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +44,9 @@ class Compliance:
         (NONE, _("No RPO")),
     ]
     LABELS = dict(CHOICES)
+    # with_compliance's `severity`, which orders the dashboard, per compliance state
+    SEVERITY = {BREACHED: 0, AT_RISK: 1, MET: 2, NONE: 3}
+    BY_SEVERITY = {v: k for k, v in SEVERITY.items()}
 
 
 def _first(qs: QuerySet, field: str, output) -> Subquery:
@@ -56,9 +59,17 @@ def _count(qs: QuerySet, field: str) -> Coalesce:
 
 
 def with_compliance(qs: QuerySet[BackupTarget], now: datetime | None = None):
-    """Annotate targets with last_verified, age, compliance, 3-2-1 figures, last run, next
-    run and drills. `now` is a parameter so the same query answers "as of" a time."""
+    """Annotate targets with `severity` (0 breached, 1 at risk, 2 met, 3 no RPO: the order of
+    the dashboard), `last_verified`, `rpo_deadline`, the 3-2-1 counts, last run, next run and
+    restore tests. `now` is a parameter so the same query answers "as of" a time.
+
+    Each value is computed once per row: an annotation that another one reuses is inlined by
+    the ORM (a subquery per use), so the labels and the 3-2-1 verdict are derived from these
+    figures by model properties (BackupTarget.compliance, .rule_321), and filters build their
+    own SQL conditions (see filters.TargetFilter).
+    """
     now = now or timezone.now()
+    at = Value(now, output_field=DateTimeField())
     runs = BackupRun.objects.filter(target=OuterRef("pk"))
     verified = runs.filter(status=BackupRun.Status.VERIFIED, recovery_point__isnull=False)
     latest_run = runs.order_by("-created_at", "-pk")
@@ -73,78 +84,50 @@ def with_compliance(qs: QuerySet[BackupTarget], now: datetime | None = None):
         policies.filter(interval__isnull=False)
         .order_by()
         .values("target")
-        .annotate(m=Min("next_run_at"))
+        # A policy never run yet is due at the next tick: show it as due now.
+        .annotate(m=Min(Coalesce("next_run_at", at)))
         .values("m")[:1]
     )
-    qs = (
-        qs.annotate(
-            last_verified=_first(
-                verified.order_by("-recovery_point", "-pk"), "recovery_point", DateTimeField()
-            ),
-            last_run_id=_first(latest_run, "pk", IntegerField()),
-            last_run_status=_first(latest_run, "status", CharField()),
-            last_run_at=_first(latest_run, "created_at", DateTimeField()),
-            next_run_at=Subquery(next_run, output_field=DateTimeField()),
-            last_drill_status=_first(held, "status", CharField()),
-            last_drill_at=_first(held, "recorded_at", DateTimeField()),
-            next_drill_id=_first(planned, "pk", IntegerField()),
-            next_drill_at=_first(planned, "planned_for", DateTimeField()),
-            backup_copies=_count(policies, "storage_location"),
-            off_site_copies=_count(
-                policies.filter(storage_location__off_site=True), "storage_location"
-            ),
-            other_media=_count(
-                policies.exclude(storage_location__medium=OuterRef("primary_medium")),
-                "storage_location__medium",
-            ),
-        )
-        .annotate(
-            age=ExpressionWrapper(
-                Value(now, output_field=DateTimeField()) - Coalesce("last_verified", "created_at"),
-                output_field=DurationField(),
-            ),
-            rpo_deadline=ExpressionWrapper(
-                Coalesce("last_verified", "created_at") + F("rpo"), output_field=DateTimeField()
-            ),
-        )
-        .alias(age_pct=ExpressionWrapper(F("age") * 100, output_field=DurationField()))
+    qs = qs.annotate(
+        last_verified=_first(
+            verified.order_by("-recovery_point", "-pk"), "recovery_point", DateTimeField()
+        ),
+        last_run_id=_first(latest_run, "pk", IntegerField()),
+        last_run_status=_first(latest_run, "status", CharField()),
+        last_run_at=_first(latest_run, "created_at", DateTimeField()),
+        next_run_at=Subquery(next_run, output_field=DateTimeField()),
+        last_drill_status=_first(held, "status", CharField()),
+        last_drill_at=_first(held, "recorded_at", DateTimeField()),
+        next_drill_id=_first(planned, "pk", IntegerField()),
+        next_drill_at=_first(planned, "planned_for", DateTimeField()),
+        backup_copies=_count(policies, "storage_location"),
+        off_site_copies=_count(
+            policies.filter(storage_location__off_site=True), "storage_location"
+        ),
+        other_media=_count(
+            policies.exclude(storage_location__medium=OuterRef("primary_medium")),
+            "storage_location__medium",
+        ),
+    )
+    base = Coalesce("last_verified", "created_at")
+    age = ExpressionWrapper(at - base, output_field=DurationField())
+    # at risk from at_risk_percent of the RPO: age × 100 ≥ RPO × percent (no division, which
+    # SQLite's duration arithmetic would turn into a float)
+    age_x100 = ExpressionWrapper(age * 100, output_field=DurationField())
+    rpo_x_percent = ExpressionWrapper(
+        F("rpo") * Cast("at_risk_percent", IntegerField()), output_field=DurationField()
     )
     return qs.annotate(
-        compliance=Case(
-            When(Q(rpo__isnull=True) | Q(is_active=False), then=Value(Compliance.NONE)),
-            When(age__gte=F("rpo"), then=Value(Compliance.BREACHED)),
-            When(
-                Q(last_verified__isnull=True)
-                | Q(
-                    age_pct__gte=ExpressionWrapper(
-                        F("rpo") * Cast("at_risk_percent", IntegerField()),
-                        output_field=DurationField(),
-                    )
-                ),
-                then=Value(Compliance.AT_RISK),
-            ),
-            default=Value(Compliance.MET),
-            output_field=CharField(),
-        ),
-        rule_321=Case(
-            # three copies = the live data + two backup locations; two media; one off-site
-            When(
-                backup_copies__gte=2, other_media__gte=1, off_site_copies__gte=1, then=Value(True)
-            ),
-            default=Value(False),
-            output_field=BooleanField(),
-        ),
+        rpo_deadline=ExpressionWrapper(base + F("rpo"), output_field=DateTimeField()),
         severity=Case(
-            When(compliance=Compliance.BREACHED, then=Value(0)),
-            When(compliance=Compliance.AT_RISK, then=Value(1)),
-            When(compliance=Compliance.MET, then=Value(2)),
-            default=Value(3),
+            When(Q(rpo__isnull=True) | Q(is_active=False), then=Value(3)),
+            When(GreaterThanOrEqual(age, F("rpo")), then=Value(0)),
+            When(
+                Q(last_verified__isnull=True) | GreaterThanOrEqual(age_x100, rpo_x_percent),
+                then=Value(1),
+            ),
+            default=Value(2),
             output_field=IntegerField(),
-        ),
-        drill_overdue=Case(
-            When(next_drill_at__lt=Value(now, output_field=DateTimeField()), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
         ),
     )
 

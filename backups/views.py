@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -61,9 +61,8 @@ def dashboard(request):
     """Targets × status: compliance, last run, next run, 3-2-1 and restore tests."""
     now = timezone.now()
     targets = TargetFilter(request.GET, queryset=selectors.target_dashboard(now), request=request)
-    summary = targets.qs.aggregate(
-        **{key: Count("pk", filter=Q(compliance=key)) for key, _label in Compliance.CHOICES}
-    )
+    counts = dict(targets.qs.order_by().values_list("severity").annotate(n=Count("pk")))
+    summary = {key: counts.get(Compliance.SEVERITY[key], 0) for key, _label in Compliance.CHOICES}
     upcoming = (
         BackupPolicy.objects.filter(is_active=True, target__is_active=True, interval__isnull=False)
         .select_related("target", "storage_location")

@@ -50,7 +50,9 @@ def span(value) -> str:
         (minutes, _("%(n)s min")),
         (secs, _("%(n)s s")),
     ]
-    shown = [label % {"n": n} for n, label in parts if n][:2]
+    # The largest unit and the one below it: "1 d 6 h", "3 h", never "3 h 1 s".
+    first = next((i for i, (n, _label) in enumerate(parts) if n), len(parts) - 1)
+    shown = [label % {"n": n} for n, label in parts[first : first + 2] if n]
     return sign + (" ".join(shown) if shown else _("%(n)s s") % {"n": 0})
 
 
@@ -74,3 +76,15 @@ def at_least(value, minimum) -> str:
         return yesno_icon(int(value) >= int(minimum))
     except (TypeError, ValueError):
         return yesno_icon(None)
+
+
+@register.filter
+def label(value, kind: str) -> str:
+    """The translated label of a run or restore-test status given as its raw value."""
+    from ..models import BackupRun, RestoreTest
+
+    choices = {"run": BackupRun.Status, "drill": RestoreTest.Status}.get(kind)
+    try:
+        return str(choices(value).label) if choices else str(value)
+    except ValueError:
+        return str(value)
