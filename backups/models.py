@@ -366,7 +366,9 @@ class BackupRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        when = self.finished_at or self.started_at or self.scheduled_for or self.created_at
+        when = timezone.localtime(
+            self.finished_at or self.started_at or self.scheduled_for or self.created_at
+        )
         return f"{self.target.name} {self.get_method_display()} #{self.pk} {when:%Y-%m-%d %H:%M}"
 
     def get_absolute_url(self) -> str:

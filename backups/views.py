@@ -184,6 +184,7 @@ def portal_backup_now(request):
             source="web",
             origin=BackupRun.Origin.PORTAL,
             method="full",
+            scheduled_for=timezone.now(),  # arms the "must start within" timer
         )
         transaction.on_commit(lambda: portal_backup.delay(run.pk))
 
@@ -213,6 +214,7 @@ def run_detail(request, pk: int):
     ]
     context = {
         "run": run,
+        "now": timezone.now(),
         "transitions": transitions,
         "events": selectors.timeline(run),
         "drills": run.drills.select_related("target"),

@@ -36,7 +36,7 @@ PORTAL_SLUG = "portal-database"
 def portal_target() -> BackupTarget:
     target = BackupTarget.objects.filter(is_portal=True).first()
     if target is None:
-        raise BackupError("the portal target is missing; run `manage.py migrate`")
+        raise BackupError(_("The portal target is missing; run manage.py migrate."))
     return target
 
 
@@ -161,7 +161,7 @@ def portal_verify(*, run_id: int, actor=None, source: str = "system") -> BackupR
     require_perm(actor, "backups.report_backuprun")
     run = BackupRun.objects.select_related("target").get(pk=run_id)
     if not run.target.is_portal:
-        raise BackupError("only the portal's own backups can be verified by the portal")
+        raise BackupError(_("Only the portal's own backups can be verified by the portal."))
     try:
         with _workdir() as workdir:
             problem = _problems(run, workdir)
@@ -184,12 +184,15 @@ def portal_restore(*, artefact: Path, destination: str | None, expected_checksum
     """Restore a portal backup file into `destination` (SQLite: a file path; PostgreSQL: a
     database name; None: the portal's own database). Refuses a file whose checksum is wrong."""
     if not artefact.is_file():
-        raise BackupError(f"no such file: {artefact}")
+        raise BackupError(_("No such file: %(path)s") % {"path": artefact})
     manifest = storage.read_manifest(artefact)
     expected = expected_checksum or manifest.get("checksum", "")
     actual = storage.sha256(artefact)
     if actual != expected:
-        raise BackupError(f"checksum mismatch: expected {expected}, found {actual}; not restored")
+        raise BackupError(
+            _("Checksum mismatch: expected %(expected)s, found %(actual)s; not restored.")
+            % {"expected": expected, "actual": actual}
+        )
     engine = engine_named(manifest["engine"], connection)
     if destination is None:
         destination = str(connection.settings_dict["NAME"])

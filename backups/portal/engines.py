@@ -16,6 +16,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from .. import conf
 from .storage import BackupError, gunzip_file, gzip_file
 
@@ -54,7 +56,7 @@ class SQLiteEngine:
 
     def dump(self, workdir: Path, stem: str) -> Dump:
         if self.connection.in_atomic_block:
-            raise BackupError("the SQLite online backup must run outside a transaction")
+            raise BackupError(_("The SQLite online backup must run outside a transaction."))
         self.connection.ensure_connection()
         copy = workdir / f"{stem}.sqlite3"
         target = sqlite3.connect(copy)
@@ -78,12 +80,17 @@ class SQLiteEngine:
             try:
                 check = conn.execute("PRAGMA integrity_check").fetchone()[0]
                 if check != "ok":
-                    raise BackupError(f"integrity check of the restored copy failed: {check}")
+                    raise BackupError(
+                        _("The integrity check of the restored copy failed: %(result)s")
+                        % {"result": check}
+                    )
                 return self.count_rows(conn)
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
-            raise BackupError(f"the restored copy is not a readable database: {exc}") from exc
+            raise BackupError(
+                _("The restored copy is not a readable database: %(error)s") % {"error": exc}
+            ) from exc
         finally:
             scratch.unlink(missing_ok=True)
 
@@ -143,11 +150,14 @@ class PostgresEngine:
     def _run(args: list[str], env: dict) -> None:
         tool = args[0]
         if shutil.which(tool) is None and not Path(tool).is_file():
-            raise BackupError(f"{tool} is not installed (set BACKUPS_PG_BIN_DIR)")
+            raise BackupError(
+                _("%(tool)s is not installed (set BACKUPS_PG_BIN_DIR).") % {"tool": tool}
+            )
         done = subprocess.run(args, env=env, capture_output=True, timeout=6 * 3600, check=False)  # noqa: S603
         if done.returncode != 0:
+            error = done.stderr.decode(errors="replace").strip()[:2000]
             raise BackupError(
-                f"{Path(tool).name} failed: {done.stderr.decode(errors='replace').strip()[:2000]}"
+                _("%(tool)s failed: %(error)s") % {"tool": Path(tool).name, "error": error}
             )
 
     def count_rows(self, cursor) -> dict[str, int]:
@@ -244,12 +254,15 @@ def engine_for(connection):
         return SQLiteEngine(connection)
     if connection.vendor == "postgresql":
         return PostgresEngine(connection)
-    raise BackupError(f"portal backups do not support {connection.vendor}")
+    raise BackupError(
+        _("Portal backups do not support %(vendor)s.") % {"vendor": connection.vendor}
+    )
 
 
 def engine_named(vendor: str, connection):
     if vendor != connection.vendor:
         raise BackupError(
-            f"this backup is of a {vendor} database; the portal now runs on {connection.vendor}"
+            _("This backup is of a %(vendor)s database; the portal runs on %(now)s.")
+            % {"vendor": vendor, "now": connection.vendor}
         )
     return engine_for(connection)

@@ -16,6 +16,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from .. import conf
 
 PREFIX = "portal-"
@@ -45,7 +47,9 @@ def gunzip_file(src: Path, dst: Path) -> None:
         with gzip.open(src, "rb") as fin, dst.open("wb") as fout:
             shutil.copyfileobj(fin, fout, 1 << 20)
     except (OSError, EOFError) as exc:
-        raise BackupError(f"cannot decompress {src.name}: {exc}") from exc
+        raise BackupError(
+            _("Cannot decompress %(name)s: %(error)s") % {"name": src.name, "error": exc}
+        ) from exc
 
 
 def _openssl(args: list[str], key: str) -> None:
@@ -55,9 +59,11 @@ def _openssl(args: list[str], key: str) -> None:
     try:
         done = subprocess.run(cmd, env=env, capture_output=True, timeout=3600, check=False)  # noqa: S603
     except FileNotFoundError as exc:
-        raise BackupError("openssl is not installed; it is needed for encrypted backups") from exc
+        raise BackupError(_("openssl is not installed; encrypted backups need it.")) from exc
     if done.returncode != 0:
-        raise BackupError(f"openssl failed: {done.stderr.decode(errors='replace').strip()}")
+        raise BackupError(
+            _("openssl failed: %(error)s") % {"error": done.stderr.decode(errors="replace").strip()}
+        )
 
 
 def encrypt(src: Path, dst: Path, key: str) -> None:
@@ -66,7 +72,7 @@ def encrypt(src: Path, dst: Path, key: str) -> None:
 
 def decrypt(src: Path, dst: Path, key: str) -> None:
     if not key:
-        raise BackupError("this backup is encrypted: set BACKUPS_ENCRYPTION_KEY to read it")
+        raise BackupError(_("This backup is encrypted: set BACKUPS_ENCRYPTION_KEY to read it."))
     _openssl(["-d", "-in", str(src), "-out", str(dst)], key)
 
 
@@ -83,7 +89,7 @@ def write_manifest(artefact: Path, manifest: dict) -> Path:
 def read_manifest(artefact: Path) -> dict:
     path = manifest_path(artefact)
     if not path.exists():
-        raise BackupError(f"no manifest next to {artefact.name}")
+        raise BackupError(_("No manifest next to %(name)s.") % {"name": artefact.name})
     return json.loads(path.read_text())
 
 
@@ -94,7 +100,9 @@ def delete_artefacts(run) -> list[str]:
         return deleted
     artefact = Path(run.location)
     if not artefact.name.startswith(PREFIX):
-        raise BackupError(f"refusing to delete {artefact}: not a portal backup file")
+        raise BackupError(
+            _("Refusing to delete %(path)s: not a portal backup file.") % {"path": artefact}
+        )
     for path in (artefact, manifest_path(artefact)):
         if path.is_file():
             path.unlink()

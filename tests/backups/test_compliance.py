@@ -211,3 +211,23 @@ def test_the_dashboard_and_the_timer_agree_on_the_deadline():
         for h in (3 * H, 5 * H - timedelta(seconds=1), 5 * H)
     }
     assert list(at.values()) == ["met", "at_risk", "breached"]
+
+
+def test_the_rpo_handler_twice_and_a_stale_token_give_one_breach():
+    from backups.timer_handlers import rpo_deadline_reached
+
+    start = timezone.now().replace(microsecond=0)
+    with time_machine.travel(start, tick=False):
+        target = BackupTargetFactory(rpo=6 * H, created_at=start)
+        services.refresh_rpo(target=target, actor=None, source="web")
+    old = Timer.objects.get(kind=TIMER_RPO, state="armed")
+    stale_token = str(old.token)
+    timers.timer_arm(subject=target, kind=TIMER_RPO, due_at=start + 6 * H)  # re-armed
+    with time_machine.travel(start + 7 * H, tick=False):
+        assert timers.timer_fire_one(timer_id=old.pk, token=stale_token) is False
+        timer = Timer.objects.get(kind=TIMER_RPO, state="armed")
+        rpo_deadline_reached(timer, now=timezone.now())
+        rpo_deadline_reached(timer, now=timezone.now())
+        assert timers.sweep().fired == 1  # the armed row fires once more: still one breach
+    assert AuditEvent.objects.for_object(target).filter(action="rpo_breached").count() == 1
+    assert alerts_of(target).count() == 1

@@ -102,7 +102,7 @@ def test_the_command_and_the_restore_command(tmp_path, capsys):
     corrupt_copy.write_bytes(Path(run.location).read_bytes())
     storage.write_manifest(corrupt_copy, storage.read_manifest(Path(run.location)))
     corrupt(corrupt_copy)
-    with pytest.raises(CommandError, match="checksum mismatch"):
+    with pytest.raises(CommandError, match="Checksum mismatch"):
         call_command("restore_portal", file=str(corrupt_copy), into=str(tmp_path / "x"))
 
 
