@@ -347,7 +347,7 @@ class BackupRun(models.Model):
             models.Index(fields=["target", "status", "recovery_point"], name="backup_run_newest"),
             models.Index(fields=["status", "finished_at"], name="backup_run_status"),
             # "last run" per target on the dashboard, and the run list's order
-            models.Index(fields=["target", "-created_at"], name="backup_run_latest"),
+            models.Index(fields=["target", "-created_at", "-id"], name="backup_run_latest"),
             models.Index(fields=["-created_at"], name="backup_run_created"),
         ]
         constraints = [

@@ -90,7 +90,7 @@ def with_compliance(qs: QuerySet[BackupTarget], now: datetime | None = None):
     )
     qs = qs.annotate(
         last_verified=_first(
-            verified.order_by("-recovery_point", "-pk"), "recovery_point", DateTimeField()
+            verified.order_by("-recovery_point"), "recovery_point", DateTimeField()
         ),
         last_run_id=_first(latest_run, "pk", IntegerField()),
         last_run_status=_first(latest_run, "status", CharField()),
