@@ -117,6 +117,8 @@ def target_form(request, slug: str | None = None):
     form = TargetForm(request.POST or None, instance=target, creating=target is None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        if not data.get("slug"):
+            data.pop("slug", None)  # derived from the name, or left as it is
         if target is None:
             for name in ("rpo", "rto", "drill_interval"):
                 if data.get(name) is None:
