@@ -47,18 +47,23 @@ def timer_arm(
     key: str = "",
     payload: dict | None = None,
     fast_path: bool = True,
-) -> Timer:
+    skip_locked: bool = False,
+) -> Timer | None:
     """Arm (or re-target) the one armed timer of this subject, kind and key.
 
     A near deadline also gets an ETA task carrying the timer's fresh token; re-arming or
     cancelling makes that task a no-op. The sweeper alone is enough: the task only makes
     near deadlines exact to the second.
+
+    `skip_locked` is for code running inside a sweep: a timer row that another sweeper holds
+    is left alone (None is returned) instead of waited for, so sweepers never deadlock.
     """
-    timer = (
-        Timer.objects.select_for_update()
-        .filter(**_subject_filter(subject), kind=kind, key=key, state=Timer.State.ARMED)
-        .first()
+    armed = Timer.objects.filter(
+        **_subject_filter(subject), kind=kind, key=key, state=Timer.State.ARMED
     )
+    timer = armed.select_for_update(skip_locked=skip_locked).first()
+    if timer is None and skip_locked and armed.exists():
+        return None
     payload = payload or {}
     if timer is None:
         timer = Timer(**_subject_filter(subject), kind=kind, key=key)
@@ -81,13 +86,27 @@ def timer_arm(
     return timer
 
 
-def timer_cancel(*, subject: models.Model, kind: str | None = None, key: str | None = None) -> int:
-    """Cancel the armed timers of a subject (optionally of one kind and key)."""
+def timer_cancel(
+    *,
+    subject: models.Model,
+    kind: str | None = None,
+    key: str | None = None,
+    skip_locked: bool = False,
+) -> int:
+    """Cancel the armed timers of a subject (optionally of one kind and key).
+
+    With `skip_locked` (inside a sweep), rows another sweeper holds are left armed: their
+    handlers re-check the subject and find nothing left to do.
+    """
     qs = Timer.objects.filter(**_subject_filter(subject), state=Timer.State.ARMED)
     if kind is not None:
         qs = qs.filter(kind=kind)
     if key is not None:
         qs = qs.filter(key=key)
+    if skip_locked:
+        qs = Timer.objects.filter(
+            pk__in=list(qs.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        )
     return qs.update(state=Timer.State.CANCELLED)
 
 
