@@ -256,7 +256,12 @@ def clock_check(*, clock_id: int, now: datetime | None = None) -> bool:
         if clock is None:
             if Clock.objects.filter(pk=clock_id).exists():
                 raise services.TimerBusy(f"clock {clock_id} is locked")
-            return True  # the clock's subject was deleted: nothing to record
+            return True  # the clock was deleted: nothing to record
+        if clock.subject is None:
+            # Its ticket was deleted (clocks hang on a generic relation): stop quietly
+            # rather than send signals that receivers cannot resolve.
+            services.timer_cancel(subject=clock, kind=TIMER_KIND, skip_locked=True)
+            return True
         _sync(clock, now, in_sweep=True)
     return True
 

@@ -179,6 +179,7 @@ class Outcome(enum.Enum):
     FIRED = "fired"
     FAILED = "failed"
     BUSY = "busy"
+    SKIPPED = "skipped"
 
 
 def _fire(timer: Timer, now: datetime) -> Outcome:
@@ -186,10 +187,15 @@ def _fire(timer: Timer, now: datetime) -> Outcome:
     commit together or not at all."""
     try:
         with transaction.atomic():
-            timer.state = Timer.State.FIRED
-            timer.fired_at = now
-            timer.late_by = max(now - timer.due_at, timedelta(0))
-            timer.save(update_fields=["state", "fired_at", "late_by"])
+            late_by = max(now - timer.due_at, timedelta(0))
+            # Re-check as we mark: a handler earlier in this batch may have cancelled or
+            # re-armed this very timer (same transaction, so our lock did not stop it).
+            marked = Timer.objects.filter(
+                pk=timer.pk, state=Timer.State.ARMED, token=timer.token, due_at=timer.due_at
+            ).update(state=Timer.State.FIRED, fired_at=now, late_by=late_by)
+            if not marked:
+                return Outcome.SKIPPED
+            timer.state, timer.fired_at, timer.late_by = Timer.State.FIRED, now, late_by
             get_handler(timer.kind)(timer, now=now)
         return Outcome.FIRED
     except TimerBusy:
@@ -278,7 +284,7 @@ def sweep(*, batch_size: int | None = None, max_batches: int = 100) -> SweepResu
                 elif outcome is Outcome.BUSY:
                     result.busy += 1
                     busy.append(timer.pk)
-                else:
+                elif outcome is Outcome.FAILED:
                     result.failed += 1
         result.batches += 1
         if len(due) < batch_size:
@@ -300,14 +306,15 @@ def sweep(*, batch_size: int | None = None, max_batches: int = 100) -> SweepResu
 
 
 def prune(*, older_than: timedelta, limit: int = 10_000) -> int:
-    """Delete fired and cancelled timers whose due time is older than `older_than`.
+    """Delete timers fired or cancelled more than `older_than` ago (at most `limit`).
 
     The facts live in the subjects and their audit events; the rows only prove lateness.
     """
     cutoff = timezone.now() - older_than
     ids = list(
         Timer.objects.filter(
-            state__in=[Timer.State.FIRED, Timer.State.CANCELLED], due_at__lt=cutoff
+            models.Q(state=Timer.State.FIRED, fired_at__lt=cutoff)
+            | models.Q(state=Timer.State.CANCELLED, due_at__lt=cutoff)
         ).values_list("pk", flat=True)[:limit]
     )
     return Timer.objects.filter(pk__in=ids).delete()[0] if ids else 0
