@@ -39,7 +39,8 @@ def overview(request):
     window_name = request.GET.get("within", "1h")
     window = SOON_WINDOWS.get(window_name, SOON_WINDOWS["1h"])
     filtered = TimerFilter(request.GET, queryset=Timer.objects.select_related("content_type"))
-    timers = filtered.qs
+    # An unknown kind matches nothing (as FilterView's strict mode would), not everything.
+    timers = filtered.qs if filtered.is_valid() else Timer.objects.none()
     armed = timers.filter(state=Timer.State.ARMED)
     due = armed.filter(due_at__lte=now).order_by("due_at", "pk")
     overdue = list(due[:ROWS])

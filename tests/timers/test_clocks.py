@@ -255,3 +255,16 @@ def test_a_clock_whose_subject_was_deleted_fires_nothing(signals):
         assert services.sweep().fired == 1
     assert signals == [] and not Timer.objects.filter(state="armed").exists()
     assert Clock.objects.get().breached_at is None
+
+
+def test_a_business_clock_shows_counted_time_left_and_ticks_the_wall_clock():
+    from itsm.models import BusinessCalendar
+
+    team = TeamFactory()
+    kr = BusinessCalendar.objects.get(country="KR")
+    friday_evening = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)  # 17:00 in Seoul
+    with time_machine.travel(friday_evening, tick=False):
+        clock_start(subject=team, name="resolution", target=2 * H, mode="business", calendar=kr)
+        html = render_to_string("timers/_clocks.html", {"clocks": clocks_for(team)})
+    assert "2h 00m" in html  # counted time left, not the 49 wall-clock hours
+    assert 'data-deadline="2026-03-09T01:00:00+00:00"' in html  # Monday 10:00 in Seoul
