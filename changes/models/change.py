@@ -421,7 +421,7 @@ class Change(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.DRAFT,
         target=GET_STATE(_after_submit, states=[Status.SUBMITTED, Status.AWAITING_APPROVAL]),
-        conditions=[has_plans, has_window, has_services],
+        conditions=[has_plans, has_window, has_services, risk_fits_class],
         permission=may_edit,
     )
     def submit(self, *, at) -> None:
