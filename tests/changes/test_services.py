@@ -306,9 +306,11 @@ def test_implementation_starts_inside_the_window_after_prechecks_and_backup(peop
     )
     with pytest.raises(DomainError, match="starts at"):
         svc.change_start(change_id=change.pk, actor=people.implementer, source=WEB)
-    with time_machine.travel(change.planned_end + timedelta(minutes=1)):
-        with pytest.raises(DomainError, match="over"):
-            svc.change_start(change_id=change.pk, actor=people.implementer, source=WEB)
+    with (
+        time_machine.travel(change.planned_end + timedelta(minutes=1)),
+        pytest.raises(DomainError, match="over"),
+    ):
+        svc.change_start(change_id=change.pk, actor=people.implementer, source=WEB)
     with time_machine.travel(change.planned_start + timedelta(minutes=1)):
         svc.change_start(change_id=change.pk, actor=people.implementer, source=WEB)
     assert Change.objects.get(pk=change.pk).status == Status.IMPLEMENTING
