@@ -145,9 +145,10 @@ def has_implementer(change: Change) -> bool:
     return change.implementer_id is not None
 
 
-@condition(_("Complete every pre-check before starting."))
+@condition(_("Every pre-check must pass (or be not applicable) before starting."))
 def prechecks_done(change: Change) -> bool:
-    return all(item.result for item in change.checklist("precheck"))
+    items = change.checklist("precheck")
+    return all(item.result in {"passed", "not_applicable"} for item in items)
 
 
 @condition(_("Confirm the backup before starting."))
