@@ -56,13 +56,14 @@ def test_every_page_renders(logged_in, people):
         ("changes:template_detail", [template.pk]), ("changes:template_new", []),
         ("changes:template_use", [template.pk]), ("changes:cab", []),
         ("changes:cab_detail", [meeting.pk]), ("changes:cab_new", []), ("changes:policies", []),
-        ("changes:calendar_entry_new", ["freeze"]), ("changes:calendar_entry", ["window", window.pk]),
+        ("changes:calendar_entry_new", ["freeze"]),
+        ("changes:calendar_entry", ["window", window.pk]),
     ]:  # fmt: skip
         page(logged_in, name, *args)
     page(logged_in, "changes:calendar", view="week")
 
 
-@pytest.mark.parametrize("state", [s for s in Change.Status.values])
+@pytest.mark.parametrize("state", list(Change.Status.values))
 def test_the_detail_page_renders_in_every_state(logged_in, people, state):
     change = change_in_state(state, requester=people.requester, implementer=people.implementer)
     html = page(logged_in, "changes:detail", change.pk)
