@@ -1,5 +1,6 @@
 """Two approvers approving the same change at the same instant (PostgreSQL, real threads)."""
 
+import contextlib
 import threading
 
 import pytest
@@ -29,10 +30,8 @@ def widened_window(monkeypatch):
     original = approvals.count_decisions
 
     def count_decisions(change):
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             meeting_point.wait(timeout=1)
-        except threading.BrokenBarrierError:
-            pass
         return original(change)
 
     monkeypatch.setattr(approvals, "count_decisions", count_decisions)

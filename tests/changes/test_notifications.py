@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 def test_approvers_are_told_when_a_change_waits_for_them(
     people, django_capture_on_commit_callbacks
 ):  # fmt: skip
-    ko = role_user(roles.OPS_MANAGER, email="ko@example.com", language="ko")
-    ja = role_user(roles.OPS_MANAGER, email="ja@example.com", language="ja")
+    role_user(roles.OPS_MANAGER, email="ko@example.com", language="ko")
+    role_user(roles.OPS_MANAGER, email="ja@example.com", language="ja")
     party = role_user(roles.OPS_MANAGER, email="party@example.com")
     change = ChangeFactory(requester=party, change_class="emergency",
                            planned_start=timezone.now() + timedelta(hours=1))  # fmt: skip
