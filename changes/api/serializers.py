@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -130,7 +131,7 @@ class ChangeWriteSerializer(serializers.Serializer):
 
     template = serializers.PrimaryKeyRelatedField(
         queryset=StandardTemplate.objects.all(), required=False, write_only=True,
-        help_text="Create a standard change from this approved template (create only).",
+        help_text=_("Create a standard change from this approved template (create only)."),
     )  # fmt: skip
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
@@ -222,7 +223,7 @@ class CancelInputSerializer(serializers.Serializer):
 
 
 class CheckInputSerializer(serializers.Serializer):
-    item = serializers.IntegerField(help_text="Id of a checklist item of this change.")
+    item = serializers.IntegerField(help_text=_("Id of a checklist item of this change."))
     result = serializers.ChoiceField(choices=ChecklistItem.Result.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -324,9 +325,9 @@ class CalendarQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
-            raise serializers.ValidationError({"end": "end must be after start"})
+            raise serializers.ValidationError({"end": _("The end must be after the start.")})
         if (attrs["end"] - attrs["start"]).days > 92:
-            raise serializers.ValidationError({"end": "at most 92 days at a time"})
+            raise serializers.ValidationError({"end": _("At most 92 days at a time.")})
         return attrs
 
 

@@ -30,6 +30,9 @@ from ..services.implementation import PRECHECK_STATES, WORK_LOG_STATES
 
 WEB = AuditEvent.Source.WEB
 PAGE_SIZES = (25, 50, 100)
+BEFORE_APPROVAL = {
+    Status.DRAFT, Status.SUBMITTED, Status.ASSESSED, Status.AWAITING_APPROVAL, Status.REJECTED,
+}  # fmt: skip
 
 
 def _page_size(request) -> int:
@@ -117,6 +120,7 @@ def change_detail(request, pk: int):
         "can_log": change.status in WORK_LOG_STATES
         and (may_implement(change, user) or may_verify(change, user)),
         "check_results": forms.ChecklistItem.Result.choices,
+        "show_implementation": change.status not in BEFORE_APPROVAL,
         "now": timezone.now(),
     }
     return render(request, "changes/change_detail.html", context)

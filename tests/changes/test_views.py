@@ -381,3 +381,14 @@ def test_cab_meeting_pages(client, people):
     assert Approval.objects.get().meeting == meeting
     client.post(reverse("changes:cab_action", args=[meeting.pk, "close"]), {"minutes": "Done"})
     assert CabMeeting.objects.get().status == "held"
+
+
+def test_consecutive_ticks_by_one_person_are_one_timeline_entry(client, people):
+    change = change_in_state("scheduled", requester=people.requester,
+                             implementer=people.implementer)  # fmt: skip
+    for item in change.checklist_items.filter(kind="precheck")[:3]:
+        svc.change_check_item(change_id=change.pk, item_id=item.pk, actor=people.implementer,
+                              source="web", result="not_applicable")  # fmt: skip
+    client.force_login(people.implementer)
+    html = page(client, "changes:detail", change.pk)
+    assert html.count("ticked 3 checks") == 1 and "ticked a check" not in html
