@@ -64,8 +64,14 @@ def change_list(request):
 
 
 def inbox(request):
-    changes = list(selectors.awaiting_my_approval(request.user))
-    return render(request, "changes/inbox.html", {"changes": changes, "now": timezone.now()})
+    page = Paginator(selectors.awaiting_my_approval(request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "changes/inbox.html",
+        {"changes": page.object_list, "page": page, "now": timezone.now()},
+    )
 
 
 def _action_forms(change: Change, actions) -> dict:
