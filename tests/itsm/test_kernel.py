@@ -48,12 +48,18 @@ def test_audit_events_are_append_only(make_user):
 @pytest.mark.postgres
 def test_the_database_refuses_to_rewrite_audit_events(make_user):
     event = record_event(TeamFactory(), action="created", source="api")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE itsm_auditevent SET action = 'x' WHERE id = %s", [event.pk])
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM itsm_auditevent WHERE id = %s", [event.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE itsm_auditevent SET action = 'x' WHERE id = %s", [event.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM itsm_auditevent WHERE id = %s", [event.pk])
 
 
 def test_service_calendar_comes_from_the_owner_team():
