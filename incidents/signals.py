@@ -24,9 +24,7 @@ def _incident_of(clock: Clock) -> Incident | None:
     if clock.content_type_id != ContentType.objects.get_for_model(Incident).pk:
         return None
     return (
-        Incident.objects.select_related("team", "assignee")
-        .filter(pk=int(clock.object_id))
-        .first()
+        Incident.objects.select_related("team", "assignee").filter(pk=int(clock.object_id)).first()
     )
 
 
@@ -63,8 +61,7 @@ def incident_sla_warned(sender, *, clock: Clock, fraction: float, at, **kwargs) 
         incident,
         kind=Notification.Kind.WARNING,
         recipients=_responders(incident),
-        subject=_("%(ref)s: %(percent)s%% of the %(clock)s time used (due %(deadline)s)")
-        % params,
+        subject=_("%(ref)s: %(percent)s%% of the %(clock)s time used (due %(deadline)s)") % params,
         body=incident.title,
         at=at,
     )

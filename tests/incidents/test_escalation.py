@@ -102,7 +102,10 @@ def test_a_stale_timer_after_a_manual_escalation_does_nothing(world):
     stale = Timer.objects.get(kind=ESCALATE_KIND, state="armed")
     with time_machine.travel(at(5), tick=False):
         services.incident_escalate(
-            incident_id=incident.pk, actor=world.user("oncall"), source=SYSTEM, reason="DB vendor needed"
+            incident_id=incident.pk,
+            actor=world.user("oncall"),
+            source=SYSTEM,
+            reason="DB vendor needed",
         )
     assert escalation_fire(stale, now=at(15)) is None
     # The climb goes on from the manual step: L3 is due 30 minutes after it.
@@ -132,8 +135,12 @@ def test_manual_escalation_needs_a_reason_and_a_higher_level(world):
 def test_deescalation_steps_down_and_tells_the_level_it_leaves(world):
     incident = report(world, priority="P1")
     leader = world.user("ops_leader")
-    services.incident_escalate(incident_id=incident.pk, actor=leader, source=SYSTEM, reason="x", level=3)
-    services.incident_deescalate(incident_id=incident.pk, actor=leader, source=SYSTEM, reason="calmer")
+    services.incident_escalate(
+        incident_id=incident.pk, actor=leader, source=SYSTEM, reason="x", level=3
+    )
+    services.incident_deescalate(
+        incident_id=incident.pk, actor=leader, source=SYSTEM, reason="calmer"
+    )
     incident.refresh_from_db()
     assert incident.escalation_level == 2
     step = EscalationStep.objects.get(incident=incident, kind="manual_down")
@@ -187,7 +194,9 @@ def test_a_team_policy_wins_over_the_default(world):
 
     policy = EscalationPolicy.objects.create(name="Platform fast")
     policy.teams.add(world.team)
-    EscalationLevel.objects.create(policy=policy, number=1, target_type="person", person=world.user("ops_manager"))
+    EscalationLevel.objects.create(
+        policy=policy, number=1, target_type="person", person=world.user("ops_manager")
+    )
     incident = report(world, priority="P1")
     assert incident.escalation_policy == policy
     assert steps(incident)[0][:2] == (1, "initial")
