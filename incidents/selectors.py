@@ -12,6 +12,7 @@ from django.utils import timezone
 from itsm.models import AuditEvent, Service
 from itsm.timers.models import Clock
 
+from .events import event_label
 from .models import (
     ACTIVE,
     UNACKNOWLEDGED,
@@ -130,18 +131,30 @@ class TimelineRow:
     entry_id: int | None = None
 
 
+def _event_time(event: AuditEvent) -> dt.datetime:
+    """SLA events happen when the clock crossed, not when someone noticed."""
+    crossed = (event.payload or {}).get("at") if event.action.startswith("sla ") else None
+    return dt.datetime.fromisoformat(crossed) if crossed else event.at
+
+
 def postmortem_timeline(postmortem: Postmortem) -> list[TimelineRow]:
-    """The incident's own events merged with the manual entries, in time order."""
+    """The incident's own facts and events merged with the manual entries, in time order."""
     incident = postmortem.incident
     rows = [
-        TimelineRow(
-            at=e.at,
-            text=e.action + (f": {e.message}" if e.message else ""),
-            actor=e.actor,
-            manual=False,
-        )
-        for e in incident_events(incident).filter(action__in=TIMELINE_ACTIONS)
+        TimelineRow(at=incident.detected_at, text=event_label("detected"), actor=None, manual=False)
     ]
+    if incident.impact_started_at:
+        rows.append(
+            TimelineRow(
+                at=incident.impact_started_at,
+                text=event_label("impact started"),
+                actor=None,
+                manual=False,
+            )
+        )
+    for event in incident_events(incident).filter(action__in=TIMELINE_ACTIONS):
+        text = event_label(event.action) + (f": {event.message}" if event.message else "")
+        rows.append(TimelineRow(at=_event_time(event), text=text, actor=event.actor, manual=False))
     rows += [
         TimelineRow(at=e.at, text=e.text, actor=e.author, manual=True, entry_id=e.pk)
         for e in postmortem.entries.select_related("author")

@@ -143,9 +143,14 @@ def test_timeline_and_impact_come_from_the_incident_plus_manual_entries(world):
             at=t0 - dt.timedelta(minutes=10), text="Deploy 1.4.2 started",
         )  # fmt: skip
     rows = postmortem_timeline(postmortem)
-    assert [row.text.split(":")[0] for row in rows] == [
-        "Deploy 1.4.2 started", "reported", "acknowledged", "recovered",
-    ]  # fmt: skip
+    assert [(row.at - t0, row.text.split(":")[0]) for row in rows] == [
+        (dt.timedelta(minutes=-10), "Deploy 1.4.2 started"),
+        (dt.timedelta(minutes=-10), "Impact started"),
+        (dt.timedelta(0), "Detected"),
+        (dt.timedelta(0), "Reported"),
+        (dt.timedelta(minutes=7), "Acknowledged"),
+        (dt.timedelta(minutes=50), "Recovered"),
+    ]
     assert rows[0].manual and not rows[1].manual
     incident.refresh_from_db()
     facts = impact_facts(incident)
@@ -154,6 +159,20 @@ def test_timeline_and_impact_come_from_the_incident_plus_manual_entries(world):
     assert facts.time_to_recover == dt.timedelta(minutes=50)
     assert facts.duration == dt.timedelta(minutes=60) and not facts.ongoing
     assert [s.slug for s in facts.services] == ["payments-api"]
+
+
+def test_sla_events_sit_on_the_timeline_when_the_clock_crossed(world):
+    t0 = dt.datetime(2026, 3, 10, 2, 0, tzinfo=SEOUL)
+    with time_machine.travel(t0, tick=False):
+        incident = report(world, priority="P1")
+    with time_machine.travel(t0 + dt.timedelta(hours=2), tick=False):
+        timers.sweep()  # noticed late: the breach happened at minute 15
+        postmortem = services.postmortem_start(
+            incident_id=incident.pk, actor=world.user("oncall"), source=SYSTEM
+        )
+    rows = {row.text.split(":")[0]: row.at - t0 for row in postmortem_timeline(postmortem)}
+    assert rows["SLA warning"] == dt.timedelta(minutes=11.25)
+    assert rows["SLA breached"] == dt.timedelta(minutes=15)
 
 
 def test_overdue_action_items_are_reminded_daily_until_done(world):

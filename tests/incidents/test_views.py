@@ -150,7 +150,7 @@ def test_detail_shows_clocks_escalation_and_timeline(world, client):
     page = login(client, world).get(incident.get_absolute_url()).content.decode()
     assert "clock-response" in page and "clock-resolution" in page
     assert f'hx-get="/incidents/{incident.pk}/live/"' in page
-    assert "Initial notification" in page and "reported" in page
+    assert "Initial notification" in page and "<strong>Reported</strong>" in page
     live = client.get(reverse("incidents:live", args=[incident.pk])).content.decode()
     assert live.startswith('\n<div id="live"') or live.lstrip().startswith('<div id="live"')
 
