@@ -59,7 +59,7 @@ def _fire_level(
     recipients=None,
 ) -> EscalationStep:
     """Record the step with whom it notifies, then log and queue the notifications."""
-    recipients = level_recipients(level, incident) if recipients is None else recipients
+    recipients = level_recipients(level, incident, at) if recipients is None else recipients
     step = EscalationStep.objects.create(
         incident=incident,
         level=level.number,
@@ -259,7 +259,7 @@ def incident_deescalate(*, incident_id: int, actor, source: str, reason: str) ->
     before, now = incident.escalation_level, timezone.now()
     incident.escalation_level = target.number
     incident.save(update_fields=["escalation_level", "updated_at"])
-    leaving = level_recipients(current, incident) if current else []
+    leaving = level_recipients(current, incident, now) if current else []
     step = _fire_level(
         incident,
         target,

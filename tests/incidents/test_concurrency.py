@@ -112,11 +112,11 @@ def test_the_sweep_holds_the_incident_then_the_acknowledgement_comes_after_the_s
     inside, go = threading.Event(), threading.Event()
     real = escalation.level_recipients
 
-    def slow_recipients(level, inc):
+    def slow_recipients(level, inc, at=None):
         if level.number == 2:  # inside the handler, holding the incident lock
             inside.set()
             go.wait(WAIT)
-        return real(level, inc)
+        return real(level, inc, at)
 
     monkeypatch.setattr(escalation, "level_recipients", slow_recipients)
     sweeper = Worker(timers.sweep)

@@ -1,5 +1,7 @@
 """Escalation end to end with moved time: timers fired by the real sweeper."""
 
+import datetime as dt
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -17,6 +19,7 @@ from itsm.timers.models import Timer
 from .factories import SYSTEM, report
 
 pytestmark = pytest.mark.django_db
+SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 T0 = timezone.now().replace(microsecond=0) + timedelta(days=1)
 
 
@@ -202,3 +205,20 @@ def test_a_team_policy_wins_over_the_default(world):
     assert steps(incident)[0][:2] == (1, "initial")
     assert EscalationStep.objects.get(incident=incident).notified == ["ops_manager"]
     assert not Timer.objects.filter(kind=ESCALATE_KIND, state="armed").exists()
+
+
+def test_l1_pages_whoever_the_team_schedule_names_when_the_step_fires(world):
+    from tests.itsm.factories import UserFactory
+    from tests.oncall.factories import RotationFactory, ScheduleFactory
+
+    bob, carol = UserFactory(username="bob"), UserFactory(username="carol")
+    schedule = ScheduleFactory(team=world.team, level=1)
+    # Weekly hand-off on Mondays 09:00 Seoul: bob from 2026-01-05, carol the week after, …
+    RotationFactory(schedule=schedule, members=[bob, carol], start_date=dt.date(2026, 1, 5))
+    with time_machine.travel(dt.datetime(2026, 1, 6, 10, 0, tzinfo=SEOUL), tick=False):
+        incident = report(world, priority="P2")
+    with time_machine.travel(dt.datetime(2026, 1, 13, 10, 0, tzinfo=SEOUL), tick=False):
+        later = report(world, priority="P2")
+    first = EscalationStep.objects.get(incident=incident, level=1)
+    assert first.notified == ["bob"] and first.target == "On call (schedule level 1)"
+    assert EscalationStep.objects.get(incident=later, level=1).notified == ["carol"]
