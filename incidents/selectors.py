@@ -232,3 +232,12 @@ def counts_by_status(user) -> dict[str, int]:
 def breached_filter() -> Q:
     """Incidents with a breached SLA clock (recorded on the clock, once)."""
     return Q(clocks__breached_at__isnull=False)
+
+
+def incidents_caused_by_change(change_id: int) -> QuerySet[Incident]:
+    """For the change's page (changes app): the incidents this change caused."""
+    return (
+        Incident.objects.filter(caused_by_change_id=change_id)
+        .select_related("service", "team")
+        .order_by("-detected_at")
+    )

@@ -151,3 +151,21 @@ def test_a_reopened_incident_runs_its_resolution_clock_on_but_not_the_response_c
     assert response.is_stopped and resolution.is_running
     # 10 minutes counted before the recovery, the hour while recovered excluded.
     assert resolution.deadline_at == kst(9, 23, 18, 10) + dt.timedelta(hours=8, minutes=-10)
+
+
+def test_a_deleted_policy_falls_back_to_the_domain_defaults(world):
+    from incidents.models import PriorityPolicy
+
+    PriorityPolicy.objects.filter(priority="P1").delete()
+    with time_machine.travel(DETECTED, tick=False):
+        incident = report(world, priority="P1")
+    assert deadlines(incident) == EXPECTED["P1"][:2]
+
+
+def test_an_edited_policy_changes_new_clocks(world):
+    from incidents.models import PriorityPolicy
+
+    PriorityPolicy.objects.filter(priority="P1").update(response_amount=5)
+    with time_machine.travel(DETECTED, tick=False):
+        incident = report(world, priority="P1")
+    assert deadlines(incident)[0] == kst(9, 23, 17, 5)

@@ -184,7 +184,7 @@ def test_parent_links_refuse_cycles(world):
 
 
 def test_caused_by_change_is_linked_with_a_reason(world):
-    from incidents.services.links import incidents_caused_by_change
+    from incidents.selectors import incidents_caused_by_change
 
     incident = report(world)
     with pytest.raises(DomainError):
