@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from itsm.models import AuditEvent, Service
@@ -25,14 +26,31 @@ from .models import (
 )
 
 
+def _breached(name: str) -> Exists:
+    return Exists(
+        Clock.objects.filter(
+            content_type=ContentType.objects.get_for_model(Incident),
+            object_id=Cast(OuterRef("pk"), CharField()),
+            name=name,
+            breached_at__isnull=False,
+        )
+    )
+
+
+def with_breach_flags(qs: QuerySet[Incident]) -> QuerySet[Incident]:
+    """Annotate response_breached / resolution_breached from the clocks, in the same query."""
+    return qs.annotate(
+        response_breached=_breached("response"), resolution_breached=_breached("resolution")
+    )
+
+
 def incident_list(user) -> QuerySet[Incident]:
     """Incidents the user may see, with what a list row shows (a fixed number of queries)."""
-    return (
+    return with_breach_flags(
         Incident.objects.visible_to(user)
         .select_related("service", "team", "assignee", "reported_by", "postmortem")
         .prefetch_related(
             Prefetch("affected_services", queryset=Service.objects.only("id", "name", "slug")),
-            Prefetch("clocks", queryset=Clock.objects.order_by("name")),
         )
     )
 
@@ -43,7 +61,9 @@ def triage_queue(user, *, teams=None) -> QuerySet[Incident]:
     Unacknowledged incidents come before acknowledged ones with the same deadline; incidents
     without a running clock (paused) go last.
     """
-    qs = incident_list(user).filter(
+    qs = with_breach_flags(
+        Incident.objects.visible_to(user).select_related("service", "team", "assignee")
+    ).filter(
         status__in=[*UNACKNOWLEDGED, Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.WAITING]
     )
     if teams is not None:

@@ -211,3 +211,23 @@ def test_notifications_page_and_home_sections(world, client):
     client.post(reverse("incidents:notifications-read"))
     home = client.get(reverse("home")).content.decode()
     assert "Unacknowledged incidents of my teams" in home and "P1 trouble" in home
+
+
+def test_breached_clocks_show_as_badges_and_filter(world, client, api_client_for):
+    late = report(
+        world,
+        priority="P1",
+        title="late one",
+        detected_at=timezone.now() - dt.timedelta(minutes=20),
+    )
+    report(world, priority="P1", title="fresh one")
+    login(client, world)
+    for url in (reverse("incidents:queue"), reverse("incidents:list")):
+        page = client.get(url).content.decode()
+        assert page.count("Response breached") == 1 and "Resolution breached" not in page
+    page = client.get(reverse("incidents:list") + "?breached=true").content.decode()
+    assert "late one" in page and "fresh one" not in page
+    api = api_client_for(world.user("oncall"))
+    assert [i["id"] for i in api.get("/api/v1/incidents/?breached=true").json()["results"]] == [
+        late.pk
+    ]
