@@ -233,3 +233,22 @@ def test_only_the_owner_or_a_responder_finishes_an_item(world):
     services.action_item_complete(item_id=item.pk, actor=oncall, source=SYSTEM)
     with pytest.raises(Conflict):
         services.action_item_complete(item_id=item.pk, actor=oncall, source=SYSTEM)
+
+
+def test_the_reminder_handler_run_twice_reminds_once(world):
+    from incidents.services.postmortems import REMINDER_KIND, action_item_remind
+    from itsm.timers.models import Timer
+
+    incident = report(world, priority="P4")
+    oncall = world.user("oncall")
+    postmortem = services.postmortem_start(incident_id=incident.pk, actor=oncall, source=SYSTEM)
+    item = services.action_item_add(
+        postmortem_id=postmortem.pk, actor=oncall, source=SYSTEM, title="t",
+        owner=oncall, team=world.team, due_date=dt.date(2026, 4, 3),
+    )  # fmt: skip
+    timer = Timer.objects.get(kind=REMINDER_KIND, state="armed")
+    later = timer.due_at + dt.timedelta(minutes=1)
+    assert action_item_remind(timer, now=later) is True
+    assert action_item_remind(timer, now=later) is False
+    item.refresh_from_db()
+    assert item.reminders_sent == 1

@@ -231,3 +231,10 @@ def test_breached_clocks_show_as_badges_and_filter(world, client, api_client_for
     assert [i["id"] for i in api.get("/api/v1/incidents/?breached=true").json()["results"]] == [
         late.pk
     ]
+
+
+def test_a_bad_filter_value_is_shown_not_a_500(world, client):
+    report(world, priority="P1", title="db down")
+    page = login(client, world).get(reverse("incidents:list") + "?priority=P9&team=nope")
+    assert page.status_code == 200
+    assert "Select a valid choice" in page.content.decode()
