@@ -81,6 +81,8 @@ class ReleaseForm(forms.ModelForm):
 
 
 class ItemForm(forms.ModelForm):
+    link = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
+
     class Meta:
         model = ReleaseItem
         fields = ["category", "title", "description", "link"]

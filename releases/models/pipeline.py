@@ -85,6 +85,8 @@ class Build(PipelineReport):
 class TestRun(PipelineReport):
     """The result of one test suite in one environment, e.g. smoke tests in staging."""
 
+    __test__ = False  # not a pytest test class, despite its name
+
     class Result(models.TextChoices):
         IN_PROGRESS = "in_progress", _("In progress")
         PASSED = "passed", _("Passed")

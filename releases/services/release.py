@@ -99,7 +99,7 @@ def release_create(
     if Release.objects.filter(version__iexact=version).exists():
         raise DomainError(_("A release with this version already exists."), field="version")
     release = Release(version=version, team=team, created_by=actor, **fields)
-    release.full_clean(exclude=["services"])
+    release.full_clean(exclude=["services", "stage"])
     release.stage_entered_at = timezone.now()
     release.save()
     release.services.set(services)
@@ -152,7 +152,7 @@ def release_update(
         if getattr(release, name) != value:
             changed[name] = str(getattr(release, name) or "")
             setattr(release, name, value)
-    release.full_clean(exclude=["services"])
+    release.full_clean(exclude=["services", "stage"])
     release.save()
     if services is not None:
         services = _require_services(services)
