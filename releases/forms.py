@@ -90,6 +90,7 @@ class ItemForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["title"].required = False  # a row left without a title is skipped
         bootstrap(self)
 
 

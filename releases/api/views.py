@@ -37,21 +37,18 @@ from .serializers import (
     TestRunSerializer,
 )
 
-ERRORS = {
-    400: OpenApiResponse(description="A business rule was broken (the message says which)."),
-    403: OpenApiResponse(description="Not allowed for this account."),
-    409: OpenApiResponse(
-        description="Not allowed in the current stage, a gate is not met "
-        "(code gate_not_met, the message names the gate), or a contradicting report."
-    ),
-}
+GATE_NOTE = (
+    " A gate that is not met answers 409 with code `gate_not_met` and a message naming the gate;"
+    " the wrong stage answers 409 `transition_not_allowed`; a missing permission 403."
+)
 
 
 def _transition_schema(verb: str, summary: str):
     return extend_schema(
         summary=summary,
+        description=summary + "." + GATE_NOTE,
         request=ReasonSerializer,
-        responses={200: ReleaseDetailSerializer, **ERRORS},
+        responses={200: ReleaseDetailSerializer},
         tags=["releases"],
     )
 
@@ -78,7 +75,7 @@ class ReleaseViewSet(viewsets.ModelViewSet):
         release = self.get_queryset().get(pk=pk)
         return Response(ReleaseDetailSerializer(release, context=self.get_serializer_context()).data)
 
-    @extend_schema(responses={201: ReleaseDetailSerializer, **ERRORS}, tags=["releases"])
+    @extend_schema(responses={201: ReleaseDetailSerializer}, tags=["releases"])
     def create(self, request, *args, **kwargs):
         serializer = ReleaseSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -89,7 +86,7 @@ class ReleaseViewSet(viewsets.ModelViewSet):
         response.status_code = status.HTTP_201_CREATED
         return response
 
-    @extend_schema(responses={200: ReleaseDetailSerializer, **ERRORS}, tags=["releases"])
+    @extend_schema(responses={200: ReleaseDetailSerializer}, tags=["releases"])
     def update(self, request, *args, partial=False, **kwargs):
         release = self.get_object()
         serializer = ReleaseSerializer(
@@ -101,11 +98,11 @@ class ReleaseViewSet(viewsets.ModelViewSet):
         )
         return self._detail(release.pk)
 
-    @extend_schema(responses={200: ReleaseDetailSerializer, **ERRORS}, tags=["releases"])
+    @extend_schema(responses={200: ReleaseDetailSerializer}, tags=["releases"])
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)
 
-    @extend_schema(responses={204: None, **ERRORS}, tags=["releases"])
+    @extend_schema(responses={204: None}, tags=["releases"])
     def destroy(self, request, *args, **kwargs):
         release = self.get_object()
         services.release_delete(release_id=release.pk, actor=request.user, source=Source.API)
@@ -193,8 +190,13 @@ class ReleaseViewSet(viewsets.ModelViewSet):
     @extend_schema(
         methods=["POST"],
         summary="Report a deployment (idempotent per pipeline run and environment)",
+        description="201 for a new run, 200 when the run was reported before (the same row). "
+        "New runs are accepted only for the environment of the release's current stage "
+        "(409 `wrong_stage`); a contradicting result for a finished run is 409 "
+        "`result_conflict`. A failed deployment in the current stage moves the release: "
+        "test and staging back to development, canary and production roll back.",
         request=DeploymentSerializer,
-        responses={201: DeploymentSerializer, 200: DeploymentSerializer, **ERRORS},
+        responses={201: DeploymentSerializer, 200: DeploymentSerializer},
         tags=["ci-cd"],
     )
     @extend_schema(methods=["GET"], responses=DeploymentSerializer(many=True), tags=["ci-cd"])
@@ -209,7 +211,7 @@ class ReleaseViewSet(viewsets.ModelViewSet):
         methods=["POST"],
         summary="Report a build (idempotent per pipeline run)",
         request=BuildSerializer,
-        responses={201: BuildSerializer, 200: BuildSerializer, **ERRORS},
+        responses={201: BuildSerializer, 200: BuildSerializer},
         tags=["ci-cd"],
     )
     @extend_schema(methods=["GET"], responses=BuildSerializer(many=True), tags=["ci-cd"])
@@ -222,7 +224,7 @@ class ReleaseViewSet(viewsets.ModelViewSet):
         methods=["POST"],
         summary="Report a test suite's result (idempotent per run, environment and suite)",
         request=TestRunSerializer,
-        responses={201: TestRunSerializer, 200: TestRunSerializer, **ERRORS},
+        responses={201: TestRunSerializer, 200: TestRunSerializer},
         tags=["ci-cd"],
     )
     @extend_schema(methods=["GET"], responses=TestRunSerializer(many=True), tags=["ci-cd"])
@@ -288,7 +290,7 @@ class DeploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         methods=["POST"],
         summary="Link an incident this deployment caused (idempotent)",
         request=IncidentLinkSerializer,
-        responses={201: IncidentLinkSerializer, 200: IncidentLinkSerializer, **ERRORS},
+        responses={201: IncidentLinkSerializer, 200: IncidentLinkSerializer},
     )
     @action(detail=True, methods=["post"], filter_backends=[])
     def incidents(self, request, pk=None):
