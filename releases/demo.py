@@ -76,13 +76,29 @@ def seed() -> None:
             done_at=at + timedelta(days=1) if stage == Stage.DONE else None,
             rolled_back_at=at + timedelta(hours=3) if stage == Stage.ROLLED_BACK else None,
             rolled_back_from=Stage.PRODUCTION if stage == Stage.ROLLED_BACK else "",
-            rollback_reason="Error rate above the SLO after the deployment." if stage == Stage.ROLLED_BACK else "",
+            rollback_reason="Error rate above the SLO after the deployment."
+            if stage == Stage.ROLLED_BACK
+            else "",
             created_by=developer,
         )
         release.services.set(Service.objects.filter(slug__in=slugs))
         for env, offset in ((Environment.TEST, 3), (Environment.STAGING, 2)):
-            _made(release, developer, env=env, at=at - timedelta(days=offset), result="succeeded", run=f"{version}-{env}")
-        _made(release, developer, env=Environment.PRODUCTION, at=at, result=result, run=f"{version}-prod")
+            _made(
+                release,
+                developer,
+                env=env,
+                at=at - timedelta(days=offset),
+                result="succeeded",
+                run=f"{version}-{env}",
+            )
+        _made(
+            release,
+            developer,
+            env=Environment.PRODUCTION,
+            at=at,
+            result=result,
+            run=f"{version}-prod",
+        )
         if rolled_back:
             Deployment.objects.filter(release=release, environment=Environment.PRODUCTION).update(
                 rolled_back_at=at + timedelta(hours=3)
@@ -118,8 +134,12 @@ def seed() -> None:
         release.services.set(services)
         ReleaseItem.objects.bulk_create(
             [
-                ReleaseItem(release=release, category="feature", title=f"{title}: new screens", position=0),
-                ReleaseItem(release=release, category="fix", title="Rounding error in totals", position=1),
+                ReleaseItem(
+                    release=release, category="feature", title=f"{title}: new screens", position=0
+                ),
+                ReleaseItem(
+                    release=release, category="fix", title="Rounding error in totals", position=1
+                ),
             ]
         )
         Build.objects.create(
@@ -134,7 +154,14 @@ def seed() -> None:
             finished_at=now - timedelta(hours=6),
         )
         if stage in (Stage.TEST, Stage.STAGING):
-            _made(release, developer, env=Environment.TEST, at=now - timedelta(hours=4), result="succeeded", run=f"{version}-test")
+            _made(
+                release,
+                developer,
+                env=Environment.TEST,
+                at=now - timedelta(hours=4),
+                result="succeeded",
+                run=f"{version}-test",
+            )
             TestRun.objects.create(
                 release=release,
                 environment=Environment.TEST,

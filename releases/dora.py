@@ -15,7 +15,6 @@ durations of the period, which are few (one row per production deployment and ch
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -106,7 +105,9 @@ def dora_table(
     )
     if services:
         production = production.filter(release__services__in=services)
-    production = production.annotate(caused_incident=Exists(links.incidents_caused_by(OuterRef("pk"))))
+    production = production.annotate(
+        caused_incident=Exists(links.incidents_caused_by(OuterRef("pk")))
+    )
     failure = Q(result__in=FAILED) | Q(rolled_back_at__isnull=False) | Q(caused_incident=True)
 
     rows: dict[tuple[int | None, date], DoraRow] = {}
@@ -119,7 +120,9 @@ def dora_table(
         return rows[key]
 
     per_service = (
-        production.annotate(month=TruncMonth("finished_at", tzinfo=tz), service=F("release__services"))
+        production.annotate(
+            month=TruncMonth("finished_at", tzinfo=tz), service=F("release__services")
+        )
         .values("service", "month")
         .annotate(
             deployments=Count("pk", filter=Q(result=Deployment.Result.SUCCEEDED), distinct=True),

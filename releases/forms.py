@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 from django import forms
@@ -17,6 +18,41 @@ from .models import Deployment, Environment, Release, ReleaseItem, ReleaseKindPo
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+class ChangeReferencesField(forms.CharField):
+    """Changes by number: "CHG-00012, 15". Scales to any number of changes (no drop-down)."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(
+                getattr(c, "reference", None) or f"CHG-{int(getattr(c, 'pk', c)):05d}"
+                for c in value
+            )
+        return value
+
+    def clean(self, value):
+        from changes.models import Change
+
+        value = super().clean(value) or ""
+        ids = []
+        for token in re.split(r"[\s,;]+", value.strip()):
+            if not token:
+                continue
+            match = re.fullmatch(r"(?:CHG-?)?0*(\d+)", token, flags=re.IGNORECASE)
+            if not match:
+                raise forms.ValidationError(
+                    _("“%(t)s” is not a change number."), params={"t": token}
+                )
+            ids.append(int(match.group(1)))
+        found = {c.pk: c for c in Change.objects.filter(pk__in=ids)}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise forms.ValidationError(
+                _("No such change: %(n)s."),
+                params={"n": ", ".join(f"CHG-{i:05d}" for i in missing)},
+            )
+        return [found[i] for i in dict.fromkeys(ids)]
+
+
 class ReleaseForm(forms.ModelForm):
     services = forms.ModelMultipleChoiceField(
         label=_("Services"),
@@ -29,6 +65,13 @@ class ReleaseForm(forms.ModelForm):
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         required=False,
     )
+    changes = ChangeReferencesField(
+        label=_("Linked changes"),
+        required=False,
+        help_text=_(
+            "Change numbers, e.g. CHG-00012, CHG-00015. Lead time counts from their approval."
+        ),
+    )
 
     class Meta:
         model = Release
@@ -39,6 +82,7 @@ class ReleaseForm(forms.ModelForm):
             "team",
             "manager",
             "services",
+            "changes",
             "planned_at",
             "strategy",
             "canary_percent",
@@ -76,6 +120,7 @@ class ReleaseForm(forms.ModelForm):
         return {
             "version": data.pop("version"),
             "services": list(data.pop("services")),
+            "changes": list(data.pop("changes") or []),
             **data,
         }
 
@@ -105,7 +150,11 @@ def bootstrap(form: forms.BaseForm) -> None:
         widget = field.widget
         if isinstance(widget, forms.HiddenInput | forms.CheckboxInput):
             continue
-        css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
+        css = (
+            "form-select form-select-sm"
+            if isinstance(widget, forms.Select)
+            else "form-control form-control-sm"
+        )
         widget.attrs.setdefault("class", css)
 
 
@@ -113,12 +162,16 @@ def items_from_formset(formset) -> list[dict]:
     return [
         {k: form.cleaned_data[k] for k in ("category", "title", "description", "link")}
         for form in formset.forms
-        if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("title")
+        if form.cleaned_data
+        and not form.cleaned_data.get("DELETE")
+        and form.cleaned_data.get("title")
     ]
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
 
 class DeploymentRecordForm(forms.Form):
@@ -131,9 +184,13 @@ class DeploymentRecordForm(forms.Form):
     environment = forms.ChoiceField(label=_("Environment"), choices=Environment.choices)
     result = forms.ChoiceField(label=_("Result"), choices=Deployment.Result.choices)
     started_at = forms.DateTimeField(label=_("Started at"), widget=DATETIME_WIDGET, required=False)
-    finished_at = forms.DateTimeField(label=_("Finished at"), widget=DATETIME_WIDGET, required=False)
+    finished_at = forms.DateTimeField(
+        label=_("Finished at"), widget=DATETIME_WIDGET, required=False
+    )
     triggered_by = forms.CharField(label=_("Deployed by"), max_length=150, required=False)
-    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
     def __init__(self, *args, release: Release | None = None, **kwargs):
         kwargs.setdefault("initial", {})
@@ -147,7 +204,11 @@ class DeploymentRecordForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("started_at") and data.get("finished_at") and data["finished_at"] < data["started_at"]:
+        if (
+            data.get("started_at")
+            and data.get("finished_at")
+            and data["finished_at"] < data["started_at"]
+        ):
             self.add_error("finished_at", _("A deployment cannot finish before it starts."))
         return data
 

@@ -55,15 +55,39 @@ def allowed_change_classes(release: Release) -> list[str]:
     return ["emergency"] if release.kind == Kind.HOTFIX else ["standard", "normal", "major"]
 
 
+def _linked_change_covering(release: Release, *, service_ids: list[int], at: datetime, classes):
+    """A change linked to the release that is approved, in its window now, names every
+    service of the release and has an allowed class. Lets a hotfix's emergency change win
+    when another (normal) change also covers the same services."""
+    try:
+        from changes.selectors import COVERING_STATES
+    except ImportError:
+        return None
+    for change in (
+        release.changes.filter(
+            status__in=COVERING_STATES,
+            change_class__in=classes,
+            planned_start__lte=at,
+            planned_end__gt=at,
+        )
+        .prefetch_related("services")
+        .order_by("planned_start", "pk")
+    ):
+        if set(service_ids) <= {s.pk for s in change.services.all()}:
+            return change
+    return None
+
+
 def covering_change(release: Release, *, at: datetime):
     """The approved change that covers a production promotion of `release` now, or None."""
     service_ids = sorted(release.services.values_list("pk", flat=True))
     if not service_ids:
         return None
+    classes = allowed_change_classes(release)
     change = _approved_change_covering(service_ids=service_ids, at=at)
-    if change is None or change.change_class not in allowed_change_classes(release):
-        return None
-    return change
+    if change is not None and change.change_class in classes:
+        return change
+    return _linked_change_covering(release, service_ids=service_ids, at=at, classes=classes)
 
 
 def change_gate(release: Release, *, at: datetime) -> tuple[Gate, object | None]:
@@ -105,7 +129,9 @@ def build_gate(release: Release) -> Gate:
 def deployed_gate(release: Release, environment: str) -> Gate:
     env_label = Environment(environment).label
     label = _("Deployed to %(env)s") % {"env": env_label}
-    deployment = _latest(release.deployments.filter(environment=environment, attempt=release.attempt))
+    deployment = _latest(
+        release.deployments.filter(environment=environment, attempt=release.attempt)
+    )
     if deployment is None:
         return Gate(f"deployed_{environment}", label, False, _("no deployment reported"))
     if deployment.result != Deployment.Result.SUCCEEDED:
@@ -116,7 +142,9 @@ def deployed_gate(release: Release, environment: str) -> Gate:
             _("the latest deployment (run %(run)s) is %(result)s")
             % {"run": deployment.run_id, "result": deployment.get_result_display()},
         )
-    return Gate(f"deployed_{environment}", label, True, _("run %(run)s") % {"run": deployment.run_id})
+    return Gate(
+        f"deployed_{environment}", label, True, _("run %(run)s") % {"run": deployment.run_id}
+    )
 
 
 def checks_gate(release: Release, environment: str, *, required: bool = True) -> Gate:

@@ -28,9 +28,32 @@ def incidents_caused_by(deployment_ref) -> QuerySet[DeploymentIncident]:
 
 
 def lead_time_samples(*, start: datetime, end: datetime, services: list[int] | None):
-    """(key, service id, change approved at, deployed at) for production deployments in
-    [start, end). Empty until the changes app provides approved changes."""
-    return []
+    """((deployment, change), service id, change approved at, deployed at) for successful
+    production deployments in [start, end) and each approved change the release carries."""
+    from .models import Deployment, Environment
+
+    rows = Deployment.objects.filter(
+        environment=Environment.PRODUCTION,
+        result=Deployment.Result.SUCCEEDED,
+        finished_at__gte=start,
+        finished_at__lt=end,
+        release__changes__decided_at__isnull=False,
+    )
+    if services:
+        rows = rows.filter(release__services__in=services)
+    # One join row per (deployment, change, service); a rejected change was never approved.
+    for deployment_id, change_id, status, service_id, approved_at, deployed_at in rows.values_list(
+        "pk",
+        "release__changes__pk",
+        "release__changes__status",
+        "release__services__pk",
+        "release__changes__decided_at",
+        "finished_at",
+    ).distinct():
+        if status == "rejected" or (services and service_id not in services):
+            continue
+        if approved_at is not None and approved_at <= deployed_at:
+            yield (deployment_id, change_id), service_id, approved_at, deployed_at
 
 
 def restore_samples(*, start: datetime, end: datetime, services: list[int] | None):
@@ -48,4 +71,10 @@ def incident_exists(incident_id: int) -> bool:
 
 def content_sections(release) -> list[dict]:
     """Linked changes and incidents fixed, as release-notes sections ({title, items})."""
-    return []
+    from django.utils.translation import gettext as _
+
+    sections = []
+    changes = list(release.changes.all())
+    if changes:
+        sections.append({"title": _("Changes"), "items": changes})
+    return sections

@@ -39,10 +39,11 @@ def release_list() -> QuerySet[Release]:
 
 def release_detail(pk: int) -> Release:
     return (
-        Release.objects.select_related("team", "manager", "created_by")
+        Release.objects.select_related("team", "manager", "created_by", "covering_change")
         .prefetch_related(
             "services",
             "items",
+            "changes",
             Prefetch(
                 "deployments",
                 queryset=Deployment.objects.select_related("reported_by").order_by(
@@ -50,11 +51,14 @@ def release_detail(pk: int) -> Release:
                 ),
             ),
             Prefetch(
-                "builds", queryset=Build.objects.select_related("reported_by").order_by("-created_at", "-pk")
+                "builds",
+                queryset=Build.objects.select_related("reported_by").order_by("-created_at", "-pk"),
             ),
             Prefetch(
                 "test_runs",
-                queryset=TestRun.objects.select_related("reported_by").order_by("-created_at", "-pk"),
+                queryset=TestRun.objects.select_related("reported_by").order_by(
+                    "-created_at", "-pk"
+                ),
             ),
         )
         .get(pk=pk)
@@ -73,7 +77,14 @@ def deployment_list() -> QuerySet[Deployment]:
 
 def stage_progress(release: Release) -> list[dict]:
     """The pipeline as steps for the detail page: done, current, skipped or ahead."""
-    order = [Stage.DEVELOPMENT, Stage.TEST, Stage.STAGING, Stage.CANARY, Stage.PRODUCTION, Stage.DONE]
+    order = [
+        Stage.DEVELOPMENT,
+        Stage.TEST,
+        Stage.STAGING,
+        Stage.CANARY,
+        Stage.PRODUCTION,
+        Stage.DONE,
+    ]
     current = release.stage
     if current in (Stage.ROLLED_BACK, Stage.CANCELLED):
         current = release.rolled_back_from or None
@@ -114,7 +125,8 @@ def my_work_sections(user) -> list[dict]:
     if user.has_perm(perms.PROMOTE_PRODUCTION):
         waiting = (
             Release.objects.filter(
-                Q(stage=Stage.CANARY) | Q(stage=Stage.STAGING, strategy__in=["blue_green", "rolling"])
+                Q(stage=Stage.CANARY)
+                | Q(stage=Stage.STAGING, strategy__in=["blue_green", "rolling"])
             )
             .select_related("team")
             .order_by("planned_at", "pk")[:10]

@@ -4,8 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 SUBJECTS = {
     "promote_to_production": gettext_lazy("promoted to production"),
@@ -43,7 +42,9 @@ def notify_release(release_id: int, event: str) -> int:
                 [
                     str(release),
                     _("Stage: %(stage)s") % {"stage": release.get_stage_display()},
-                    release.last_failure_reason if event in {"rollback", "fail_test", "fail_staging"} else "",
+                    release.last_failure_reason
+                    if event in {"rollback", "fail_test", "fail_staging"}
+                    else "",
                     release.get_absolute_url(),
                 ],
             )

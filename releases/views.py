@@ -48,7 +48,9 @@ BUTTON_STYLES = {
 
 
 def release_list(request):
-    filterset = ReleaseFilter(request.GET or None, queryset=selectors.release_list(), request=request)
+    filterset = ReleaseFilter(
+        request.GET or None, queryset=selectors.release_list(), request=request
+    )
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -75,7 +77,9 @@ def _release_form_page(request, release: Release | None):
         def action():
             if release is None:
                 saved.append(
-                    services.release_create(actor=request.user, source=Source.WEB, items=items, **kwargs)
+                    services.release_create(
+                        actor=request.user, source=Source.WEB, items=items, **kwargs
+                    )
                 )
             else:
                 saved.append(

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from changes.models import Change
 from itsm.models import Service, Team
 
 from ..models import (
@@ -37,6 +38,9 @@ class ReleaseSerializer(serializers.ModelSerializer):
         allow_null=True,
     )
     items = ReleaseItemSerializer(many=True, required=False)
+    changes = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Change.objects.all(), required=False, help_text="Linked change ids."
+    )
     # A plain string: the stage enum is documented once, on `stage`.
     rolled_back_from = serializers.CharField(read_only=True)
     strategy_parameters = serializers.SerializerMethodField()
@@ -46,15 +50,15 @@ class ReleaseSerializer(serializers.ModelSerializer):
         model = Release
         fields = [
             "id", "url", "version", "title", "kind", "stage", "team", "manager", "services",
-            "planned_at", "notes", "items",
+            "planned_at", "notes", "items", "changes",
             "strategy", "canary_percent", "canary_duration_minutes", "rolling_batch_percent",
             "blue_green_hold_minutes", "strategy_parameters",
-            "attempt", "stage_entered_at", "covering_change_id", "production_at", "done_at",
+            "attempt", "stage_entered_at", "covering_change", "production_at", "done_at",
             "last_failure_reason", "rolled_back_at", "rolled_back_from", "rollback_reason",
             "cancelled_at", "cancel_reason", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = [
-            "stage", "attempt", "stage_entered_at", "covering_change_id", "production_at",
+            "stage", "attempt", "stage_entered_at", "covering_change", "production_at",
             "done_at", "last_failure_reason", "rolled_back_at", "rolled_back_from",
             "rollback_reason", "cancelled_at", "cancel_reason", "created_at", "updated_at",
         ]  # fmt: skip
@@ -71,6 +75,8 @@ class ReleaseSerializer(serializers.ModelSerializer):
         data = dict(self.validated_data)
         if "items" in data:
             data["items"] = [dict(item) for item in data["items"]]
+        if "changes" in data:
+            data["changes"] = list(data["changes"])
         return data
 
 

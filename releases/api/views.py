@@ -14,11 +14,16 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from changes.models import Change
 from itsm.audit import Source
 from itsm.serializers import AuditEventSerializer
 
@@ -61,10 +66,9 @@ class ReleaseViewSet(viewsets.ModelViewSet):
     filterset_class = ReleaseFilter
 
     def get_queryset(self):
-        queryset = selectors.release_list()
-        if self.action in ("list", "retrieve"):
-            queryset = queryset.prefetch_related("items")
-        return queryset
+        return selectors.release_list().prefetch_related(
+            "items", Prefetch("changes", queryset=Change.objects.only("id"))
+        )
 
     def get_serializer_class(self):
         if self.action in ("list", "create", "update", "partial_update"):
@@ -73,7 +77,9 @@ class ReleaseViewSet(viewsets.ModelViewSet):
 
     def _detail(self, pk: int) -> Response:
         release = self.get_queryset().get(pk=pk)
-        return Response(ReleaseDetailSerializer(release, context=self.get_serializer_context()).data)
+        return Response(
+            ReleaseDetailSerializer(release, context=self.get_serializer_context()).data
+        )
 
     @extend_schema(responses={201: ReleaseDetailSerializer}, tags=["releases"])
     def create(self, request, *args, **kwargs):
@@ -94,7 +100,10 @@ class ReleaseViewSet(viewsets.ModelViewSet):
         )
         serializer.is_valid(raise_exception=True)
         services.release_update(
-            release_id=release.pk, actor=request.user, source=Source.API, **serializer.service_kwargs()
+            release_id=release.pk,
+            actor=request.user,
+            source=Source.API,
+            **serializer.service_kwargs(),
         )
         return self._detail(release.pk)
 
@@ -235,14 +244,20 @@ class ReleaseViewSet(viewsets.ModelViewSet):
 
     # --- reads -------------------------------------------------------------------------------
     @extend_schema(
-        responses=inline_serializer("ReleaseNotes", {"version": serializers.CharField(), "markdown": serializers.CharField()}),
+        responses=inline_serializer(
+            "ReleaseNotes",
+            {"version": serializers.CharField(), "markdown": serializers.CharField()},
+        ),
         tags=["releases"],
     )
     @action(detail=True, methods=["get"])
     def notes(self, request, pk=None):
         release = selectors.release_detail(self.get_object().pk)
         return Response(
-            {"version": release.version, "markdown": notes_markdown(release, links.content_sections(release))}
+            {
+                "version": release.version,
+                "markdown": notes_markdown(release, links.content_sections(release)),
+            }
         )
 
     @extend_schema(responses=AuditEventSerializer(many=True), tags=["releases"])
@@ -279,9 +294,7 @@ class ReleaseViewSet(viewsets.ModelViewSet):
 class DeploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Every deployment of every release, newest first, for dashboards and other tools."""
 
-    queryset = selectors.deployment_list().prefetch_related(
-        Prefetch("incident_links")
-    )
+    queryset = selectors.deployment_list().prefetch_related(Prefetch("incident_links"))
     serializer_class = DeploymentSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = DeploymentFilter

@@ -43,6 +43,7 @@ WEEKDAYS = [
     (6, _("Sunday")),
 ]
 
+
 def _validate_change_classes(value) -> None:
     if not isinstance(value, list) or not value or any(v not in CHANGE_CLASSES for v in value):
         raise ValidationError(

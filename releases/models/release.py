@@ -29,7 +29,14 @@ class Stage(models.TextChoices):
 
 IN_FLIGHT = [Stage.DEVELOPMENT, Stage.TEST, Stage.STAGING, Stage.CANARY, Stage.PRODUCTION]
 FINISHED = [Stage.DONE, Stage.ROLLED_BACK, Stage.CANCELLED]
-PIPELINE = [Stage.DEVELOPMENT, Stage.TEST, Stage.STAGING, Stage.CANARY, Stage.PRODUCTION, Stage.DONE]
+PIPELINE = [
+    Stage.DEVELOPMENT,
+    Stage.TEST,
+    Stage.STAGING,
+    Stage.CANARY,
+    Stage.PRODUCTION,
+    Stage.DONE,
+]
 
 
 class Strategy(models.TextChoices):
@@ -98,9 +105,7 @@ class Release(FSMModelMixin, models.Model):
         related_name="managed_releases",
         verbose_name=_("release manager"),
     )
-    services = models.ManyToManyField(
-        Service, related_name="releases", verbose_name=_("services")
-    )
+    services = models.ManyToManyField(Service, related_name="releases", verbose_name=_("services"))
     planned_at = models.DateTimeField(_("planned for"), null=True, blank=True, db_index=True)
     notes = models.TextField(
         _("release notes"), blank=True, help_text=_("Highlights, in Markdown.")
@@ -150,9 +155,18 @@ class Release(FSMModelMixin, models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
 
-    # TODO(lead): becomes a ForeignKey to changes.Change once that app is on main.
-    covering_change_id = models.PositiveBigIntegerField(
-        _("covering change"), null=True, blank=True, db_index=True
+    # Content: the changes this release carries; DORA's lead time starts at their approval.
+    changes = models.ManyToManyField(
+        "changes.Change", blank=True, related_name="releases", verbose_name=_("linked changes")
+    )
+    # The approved change that covered the production promotion (set by the gate).
+    covering_change = models.ForeignKey(
+        "changes.Change",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="covered_releases",
+        verbose_name=_("covering change"),
     )
 
     created_by = models.ForeignKey(
@@ -203,9 +217,7 @@ class Release(FSMModelMixin, models.Model):
             if not self.canary_percent:
                 errors["canary_percent"] = _("A canary release needs its share of traffic.")
             if not self.canary_duration_minutes:
-                errors["canary_duration_minutes"] = _(
-                    "A canary release needs an observation time."
-                )
+                errors["canary_duration_minutes"] = _("A canary release needs an observation time.")
         elif self.strategy == Strategy.ROLLING and not self.rolling_batch_percent:
             errors["rolling_batch_percent"] = _("A rolling deployment needs a batch size.")
         if errors:

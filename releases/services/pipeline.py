@@ -177,14 +177,16 @@ def deployment_report(
         },
     )
     current_round = deployment.attempt == release.attempt
-    if deployment.result == Deployment.Result.SUCCEEDED and environment == Environment.CANARY:
-        if current_round and release.canary_duration_minutes:
-            timer_arm(
-                subject=release,
-                kind=CANARY_TIMER,
-                due_at=deployment.finished_at + timedelta(minutes=release.canary_duration_minutes),
-                payload={"deployment": deployment.pk},
-            )
+    canary_live = (
+        deployment.result == Deployment.Result.SUCCEEDED and environment == Environment.CANARY
+    )
+    if canary_live and current_round and release.canary_duration_minutes:
+        timer_arm(
+            subject=release,
+            kind=CANARY_TIMER,
+            due_at=deployment.finished_at + timedelta(minutes=release.canary_duration_minutes),
+            payload={"deployment": deployment.pk},
+        )
     if deployment.result in (Deployment.Result.FAILED, Deployment.Result.ROLLED_BACK):
         if current_round:
             _fail_stage(
@@ -227,7 +229,9 @@ def test_result_report(
     if not TestRun.objects.filter(**key).exists():
         _require_stage(release, environment, _("test results"))
     if tests_failed > tests_total or tests_skipped > tests_total:
-        raise DomainError(_("Failed and skipped tests cannot exceed the total."), field="tests_total")
+        raise DomainError(
+            _("Failed and skipped tests cannot exceed the total."), field="tests_total"
+        )
     final = result != TestRun.Result.IN_PROGRESS
     run, created = TestRun.objects.get_or_create(
         **key,
@@ -245,7 +249,9 @@ def test_result_report(
         },
     )
     changed = created
-    if not created and _merge_result(run, result=result, finished_at=finished_at, final_upgrades={}):
+    if not created and _merge_result(
+        run, result=result, finished_at=finished_at, final_upgrades={}
+    ):
         run.tests_total, run.tests_failed, run.tests_skipped = (
             tests_total,
             tests_failed,
@@ -305,7 +311,9 @@ def build_report(
     key = {"release": release, "run_id": run_id}
     if not Build.objects.filter(**key).exists():
         if release.stage in FINISHED:
-            raise Conflict(_("The release is finished: builds are not accepted."), code="wrong_stage")
+            raise Conflict(
+                _("The release is finished: builds are not accepted."), code="wrong_stage"
+            )
         version = _require_version(release, version)
     final = result != Build.Result.IN_PROGRESS
     build, created = Build.objects.get_or_create(

@@ -88,6 +88,7 @@ def release_create(
     team: Team,
     services: Iterable[Service],
     items: Iterable[dict] = (),
+    changes: Iterable = (),
     **fields,
 ) -> Release:
     if not actor.has_perm(perms.ADD):
@@ -103,6 +104,7 @@ def release_create(
     release.stage_entered_at = timezone.now()
     release.save()
     release.services.set(services)
+    release.changes.set(list(changes))
     _set_items(release, items)
     record_event(
         release,
@@ -124,6 +126,7 @@ def release_update(
     version: str | None = None,
     services: Iterable[Service] | None = None,
     items: Iterable[dict] | None = None,
+    changes: Iterable | None = None,
     **fields,
 ) -> Release:
     """Edit the content of a release that is still in flight."""
@@ -138,16 +141,14 @@ def release_update(
     changed: dict[str, str] = {}
     if version is not None and version != release.version:
         if release.stage != Stage.DEVELOPMENT:
-            raise Conflict(
-                _("The version can change only in development."), code="version_locked"
-            )
+            raise Conflict(_("The version can change only in development."), code="version_locked")
         if Release.objects.filter(version__iexact=version).exclude(pk=release.pk).exists():
             raise DomainError(_("A release with this version already exists."), field="version")
         changed["version"] = release.version
         release.version = version
-    if "strategy" in fields and fields["strategy"] != release.strategy:
-        if release.stage in (Stage.CANARY, Stage.PRODUCTION):
-            raise Conflict(_("The strategy cannot change once the release is live."))
+    strategy_changes = "strategy" in fields and fields["strategy"] != release.strategy
+    if strategy_changes and release.stage in (Stage.CANARY, Stage.PRODUCTION):
+        raise Conflict(_("The strategy cannot change once the release is live."))
     for name, value in fields.items():
         if getattr(release, name) != value:
             changed[name] = str(getattr(release, name) or "")
@@ -163,6 +164,12 @@ def release_update(
     if items is not None:
         _set_items(release, items)
         changed["items"] = ""
+    if changes is not None:
+        changes = list(changes)
+        before_changes = sorted(release.changes.values_list("pk", flat=True))
+        if before_changes != sorted(c.pk for c in changes):
+            changed["changes"] = ", ".join(map(str, before_changes))
+            release.changes.set(changes)
     if changed:
         record_event(
             release,
@@ -183,7 +190,9 @@ def release_delete(*, release_id: int, actor, source: str) -> None:
     if not actor.has_perm(perms.DELETE):
         raise PermissionDenied(_("You may not delete releases."))
     if release.stage != Stage.DEVELOPMENT or release.attempt or release.deployments.exists():
-        raise Conflict(_("Only a release still in its first development may be deleted; cancel it instead."))
+        raise Conflict(
+            _("Only a release still in its first development may be deleted; cancel it instead.")
+        )
     release.delete()
 
 
@@ -231,12 +240,15 @@ def release_transition(
         if verb == "promote_to_production":
             gates.require(release, verb, at=now)
             _gate, change = gates.change_gate(release, at=now)
+            assert change is not None  # require() passed, so the change gate is met
             kwargs["change_id"] = change.pk
             payload["change"] = change.pk
         else:
             gates.require(release, verb, at=now)
         getattr(release, verb)(**kwargs)
         release.save()
+        if verb == "promote_to_production":
+            release.changes.add(change)  # the covering change is part of the content
         if verb == "rollback":
             payload["deployments"] = list(
                 release.deployments.filter(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 import factory
@@ -29,7 +28,9 @@ class ReleaseFactory(factory.django.DjangoModelFactory):
     def services(self, create, extracted, **kwargs):
         if not create:
             return
-        self.services.set(extracted if extracted is not None else [ServiceFactory(owner_team=self.team)])
+        self.services.set(
+            extracted if extracted is not None else [ServiceFactory(owner_team=self.team)]
+        )
 
 
 def canary_params() -> dict:
@@ -81,13 +82,9 @@ def release_in(stage: str, *, ready: bool = True, **fields) -> Release:
     return release
 
 
-@dataclass
-class FakeChange:
-    """Stands in for changes.models.Change until that app is on this branch."""
+def covering_change(services, change_class: str = "normal", **fields):
+    """A real approved change whose window is open now and that names `services`."""
+    from tests.changes.factories import change_in_state
 
-    pk: int
-    change_class: str = "normal"
-    status: str = "approved"
-
-    def __str__(self) -> str:
-        return f"CHG-{self.pk:05d} ({self.change_class})"
+    fields.setdefault("decided_at", timezone.now() - timedelta(days=2))
+    return change_in_state("approved", change_class=change_class, services=list(services), **fields)

@@ -52,7 +52,9 @@ def test_create_read_update_delete(dev, user_for, api_client_for):
     pk = body["id"]
     assert AuditEvent.objects.for_object(Release.objects.get(pk=pk)).get().action == "created"
 
-    response = dev.patch(f"/api/v1/releases/{pk}/", {"title": "Checkout v2", "items": []}, format="json")
+    response = dev.patch(
+        f"/api/v1/releases/{pk}/", {"title": "Checkout v2", "items": []}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["title"] == "Checkout v2" and response.json()["items"] == []
 
@@ -193,8 +195,9 @@ def test_the_schema_documents_crud_transitions_and_reports(admin_user, client):
     paths = schema["paths"]
     assert {"get", "post"} <= set(paths["/api/v1/releases/"])
     assert {"get", "put", "patch", "delete"} <= set(paths["/api/v1/releases/{id}/"])
-    for verb in ["start-testing", "fail-test", "promote-to-staging", "fail-staging",
-                 "start-canary", "promote-to-production", "rollback", "complete", "cancel"]:  # fmt: skip
+    verbs = ["start-testing", "fail-test", "promote-to-staging", "fail-staging", "start-canary",
+             "promote-to-production", "rollback", "complete", "cancel"]  # fmt: skip
+    for verb in verbs:
         operation = paths[f"/api/v1/releases/{{id}}/{verb}/"]["post"]
         assert "409" in operation["responses"]
     for report_path in ["deployments", "builds", "test-results"]:

@@ -12,7 +12,10 @@ from releases.models import Deployment, Release, Stage
 
 from .factories import release_in
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def run_together(count, work):

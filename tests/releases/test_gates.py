@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from itsm import roles
-from releases import gates, services
+from releases import services
 from releases.gates import GateNotMet
 from releases.models import (
     Build,
@@ -20,8 +20,9 @@ from releases.models import (
     Stage,
     TestRun,
 )
+from tests.itsm.factories import ServiceFactory
 
-from .factories import canary_params, release_in, report
+from .factories import canary_params, covering_change, release_in, report
 
 pytestmark = pytest.mark.django_db
 
@@ -143,13 +144,15 @@ def test_done_needs_a_successful_production_deployment(user_for):
 
 # --- the approved change ------------------------------------------------------------------------
 def test_production_asks_for_a_change_covering_the_releases_services(user_for, approved_change):
-    change = approved_change("normal", pk=77)
+    approved_change("normal")
     release = release_in(Stage.STAGING)
     release = services.release_promote_to_production(
         release_id=release.pk, actor=user_for(roles.OPS_MANAGER), source="api"
     )
     assert release.stage == Stage.PRODUCTION
-    assert release.covering_change_id == change.pk
+    [change] = approved_change.made.values()
+    assert release.covering_change == change
+    assert list(release.changes.all()) == [change]  # the covering change joins the content
     asked = {ids for ids, _at in approved_change.calls}
     assert asked == {tuple(sorted(release.services.values_list("pk", flat=True)))}
 
@@ -202,11 +205,64 @@ def test_the_covering_classes_are_policy(user_for, approved_change):
     assert Release.objects.get(pk=release.pk).stage == Stage.PRODUCTION
 
 
-def test_without_the_changes_app_no_change_covers_anything():
-    """Until changes.selectors exists, production stays closed rather than open."""
-    release = release_in(Stage.STAGING)
-    gate, change = gates.change_gate(release, at=timezone.now())
-    assert change is None and not gate.met
+class TestWithTheChangesApp:
+    """The gate against the real changes.selectors.approved_change_covering."""
+
+    def promote(self, release, user):
+        return services.release_promote_to_production(
+            release_id=release.pk, actor=user, source="api"
+        )
+
+    def test_an_approved_change_in_its_window_opens_production(self, user_for):
+        release = release_in(Stage.STAGING)
+        change = covering_change(release.services.all())
+        release = self.promote(release, user_for(roles.OPS_MANAGER))
+        assert release.stage == Stage.PRODUCTION and release.covering_change == change
+
+    def test_a_change_whose_window_is_not_open_does_not_cover(self, user_for):
+        release = release_in(Stage.STAGING)
+        later = timezone.now() + timedelta(days=1)
+        covering_change(
+            release.services.all(), planned_start=later, planned_end=later + timedelta(hours=2)
+        )
+        assert "Approved change" in refuse(
+            release, "promote_to_production", user_for(roles.OPS_MANAGER)
+        )
+
+    def test_a_change_must_name_every_service_of_the_release(self, user_for):
+        release = release_in(Stage.STAGING)
+        first = release.services.get()
+        release.services.add(ServiceFactory())
+        covering_change([first])
+        assert "Approved change" in refuse(
+            release, "promote_to_production", user_for(roles.OPS_MANAGER)
+        )
+
+    def test_a_change_that_is_only_submitted_does_not_cover(self, user_for):
+        from tests.changes.factories import change_in_state
+
+        release = release_in(Stage.STAGING)
+        now = timezone.now()
+        change_in_state(
+            "awaiting_approval",
+            services=list(release.services.all()),
+            planned_start=now - timedelta(hours=1),
+            planned_end=now + timedelta(hours=1),
+        )
+        assert "Approved change" in refuse(
+            release, "promote_to_production", user_for(roles.OPS_MANAGER)
+        )
+
+    def test_a_hotfix_goes_with_an_emergency_change(self, user_for):
+        release = release_in(Stage.STAGING, kind="hotfix")
+        services_ = release.services.all()
+        earlier = timezone.now() - timedelta(hours=2)
+        covering_change(services_, "normal", planned_start=earlier)  # the selector's first answer
+        assert "emergency" in refuse(release, "promote_to_production", user_for(roles.OPS_MANAGER))
+        emergency = covering_change(services_, "emergency")
+        release.changes.add(emergency)  # linked to the hotfix: the gate finds it
+        release = self.promote(release, user_for(roles.OPS_MANAGER))
+        assert release.covering_change == emergency
 
 
 class TestNoApprovedChangeAtEveryDoor:

@@ -32,7 +32,12 @@ def ci(make_user, api_client_for):
 
 
 def deploy(client, release, **body):
-    payload = {"environment": release.stage, "run_id": "run-1", "pipeline": "deploy.yml", "result": "succeeded"}
+    payload = {
+        "environment": release.stage,
+        "run_id": "run-1",
+        "pipeline": "deploy.yml",
+        "result": "succeeded",
+    }
     payload.update(body)
     return client.post(f"/api/v1/releases/{release.pk}/deployments/", payload, format="json")
 
@@ -40,8 +45,12 @@ def deploy(client, release, **body):
 # --- idempotency --------------------------------------------------------------------------
 def test_the_same_run_reported_twice_is_one_deployment(ci):
     release = release_in(Stage.TEST, ready=False)
-    first = deploy(ci, release, started_at="2026-03-02T10:00:00Z", finished_at="2026-03-02T10:07:30Z")
-    second = deploy(ci, release, started_at="2026-03-02T10:00:00Z", finished_at="2026-03-02T10:07:30Z")
+    first = deploy(
+        ci, release, started_at="2026-03-02T10:00:00Z", finished_at="2026-03-02T10:07:30Z"
+    )
+    second = deploy(
+        ci, release, started_at="2026-03-02T10:00:00Z", finished_at="2026-03-02T10:07:30Z"
+    )
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["id"] == second.json()["id"]
     assert first.json()["duration_seconds"] == 450
@@ -160,7 +169,9 @@ def test_a_failed_deployment_in_test_or_staging_returns_to_development(ci, stage
     release.refresh_from_db()
     assert release.stage == Stage.DEVELOPMENT
     assert "run-9" in release.last_failure_reason
-    event = AuditEvent.objects.for_object(release).get(action=f"fail_{'test' if stage == 'test' else 'staging'}")
+    event = AuditEvent.objects.for_object(release).get(
+        action=f"fail_{'test' if stage == 'test' else 'staging'}"
+    )
     assert event.source == "api" and event.actor.username == "ci-bot"
 
 
@@ -168,8 +179,15 @@ def test_a_failed_suite_in_staging_returns_to_development(ci):
     release = release_in(Stage.STAGING, ready=False)
     ci.post(
         f"/api/v1/releases/{release.pk}/test-results/",
-        {"environment": "staging", "suite": "smoke", "run_id": "s1", "pipeline": "p",
-         "result": "failed", "tests_total": 3, "tests_failed": 1},  # fmt: skip
+        {
+            "environment": "staging",
+            "suite": "smoke",
+            "run_id": "s1",
+            "pipeline": "p",
+            "result": "failed",
+            "tests_total": 3,
+            "tests_failed": 1,
+        },  # fmt: skip
         format="json",
     )
     release.refresh_from_db()
@@ -199,7 +217,9 @@ def test_a_deployment_later_reported_as_rolled_back_rolls_the_release_back(ci):
     assert release.stage == Stage.ROLLED_BACK
 
 
-def test_a_rollback_mails_the_team_and_the_manager(ci, make_user, django_capture_on_commit_callbacks):
+def test_a_rollback_mails_the_team_and_the_manager(
+    ci, make_user, django_capture_on_commit_callbacks
+):
     release = release_in(Stage.PRODUCTION, ready=False)
     release.team.email = "ops@example.com"
     release.team.save()
@@ -245,10 +265,14 @@ def test_the_canary_timer_handler_is_idempotent_and_rechecks_the_stage(ci):
     timer = Timer.objects.get(kind="releases.canary_window")
     canary_window_elapsed(timer, now=timezone.now())
     canary_window_elapsed(timer, now=timezone.now())
-    assert AuditEvent.objects.for_object(release).filter(action="canary window elapsed").count() == 1
+    assert (
+        AuditEvent.objects.for_object(release).filter(action="canary window elapsed").count() == 1
+    )
     Release.objects.filter(pk=release.pk).update(stage=Stage.ROLLED_BACK)
     canary_window_elapsed(timer, now=timezone.now())
-    assert AuditEvent.objects.for_object(release).filter(action="canary window elapsed").count() == 1
+    assert (
+        AuditEvent.objects.for_object(release).filter(action="canary window elapsed").count() == 1
+    )
 
 
 def test_leaving_the_canary_cancels_its_timer(ci, user_for):

@@ -57,10 +57,7 @@ MOVES = {
     ("cancel", Stage.STAGING): Stage.CANCELLED,
 }
 CASES = [
-    (stage, verb, role)
-    for stage in Stage.values
-    for verb in services.TRANSITIONS
-    for role in ROLES
+    (stage, verb, role) for stage in Stage.values for verb in services.TRANSITIONS for role in ROLES
 ]
 
 

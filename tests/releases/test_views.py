@@ -82,7 +82,8 @@ def test_create_and_edit_through_the_form(client, as_role):
         "services": [service.pk], "planned_at": "2026-05-06T10:00", "strategy": "rolling",
         "rolling_batch_percent": 20, "notes": "Better search.",
         "items-TOTAL_FORMS": 3, "items-INITIAL_FORMS": 0,
-        "items-0-category": "feature", "items-0-title": "Fuzzy search", "items-0-link": "example.com/7",
+        "items-0-category": "feature", "items-0-title": "Fuzzy search",
+        "items-0-link": "example.com/7",
         "items-1-category": "fix", "items-1-title": "",
         "items-2-category": "fix", "items-2-title": "",
     }  # fmt: skip
@@ -138,9 +139,7 @@ def test_detail_page_has_timeline_gates_and_reports(client, as_role, approved_ch
     approved_change(None)
     release = release_in(Stage.CANARY, **canary_params())
     as_role(roles.DEVELOPER)
-    client.post(
-        reverse("releases:transition", args=[release.pk, "rollback"]), {"reason": "p99 up"}
-    )
+    client.post(reverse("releases:transition", args=[release.pk, "rollback"]), {"reason": "p99 up"})
     html = page(client, release.get_absolute_url())
     assert "rollback" in html and "p99 up" in html
     assert "Rolled back" in html
@@ -160,7 +159,9 @@ def test_detail_query_count_is_bounded(client, as_role, django_assert_max_num_qu
 def test_a_transition_without_a_reason_is_refused_with_a_message(client, as_role):
     release = release_in(Stage.TEST)
     as_role(roles.DEVELOPER)
-    response = client.post(reverse("releases:transition", args=[release.pk, "fail_test"]), follow=True)
+    response = client.post(
+        reverse("releases:transition", args=[release.pk, "fail_test"]), follow=True
+    )
     assert "Give a reason." in response.content.decode()
     assert Release.objects.get(pk=release.pk).stage == Stage.TEST
 
@@ -174,7 +175,9 @@ def test_an_unknown_action_is_404(client, as_role):
 def test_notes_page_and_markdown_export(client, as_role):
     release = ReleaseFactory(version="7.0.0", title="Big one", notes="All new.")
     ReleaseItem.objects.create(release=release, category="security", title="Patch CVE-2026-1")
-    ReleaseItem.objects.create(release=release, category="feature", title="# Dark mode", link="https://x.test/1")
+    ReleaseItem.objects.create(
+        release=release, category="feature", title="# Dark mode", link="https://x.test/1"
+    )
     as_role(roles.REQUESTER)
     html = page(client, reverse("releases:notes", args=[release.pk]))
     assert "Patch CVE-2026-1" in html and "Dark mode" in html
@@ -227,7 +230,12 @@ def test_my_work_is_quiet_for_people_outside_releases(client, user_for):
 def test_dora_page_and_csv(client, as_role):
     as_role(roles.MANAGER)
     release = release_in(Stage.DONE)
-    report(Deployment, release, environment=Environment.PRODUCTION, finished_at=timezone.now() - timedelta(hours=2))
+    report(
+        Deployment,
+        release,
+        environment=Environment.PRODUCTION,
+        finished_at=timezone.now() - timedelta(hours=2),
+    )
     html = page(client, reverse("releases:dora"))
     assert "All services" in html
     csv_text = client.get(reverse("releases:dora"), {"format": "csv"}).content.decode()

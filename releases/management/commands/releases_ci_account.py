@@ -28,7 +28,9 @@ class Command(BaseCommand):
             content_type__app_label="releases", codename__in=["report_pipeline", "view_release"]
         )
         if perms.count() != 2:
-            raise CommandError("Run `manage.py migrate` first: the releases permissions are missing.")
+            raise CommandError(
+                "Run `manage.py migrate` first: the releases permissions are missing."
+            )
         user.user_permissions.add(*perms)
         if rotate:
             Token.objects.filter(user=user).delete()
