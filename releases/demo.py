@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from changes.models import Change
+from itsm.audit import record_event
 from itsm.models import Service, Team
 
 from .models import Build, Deployment, Environment, Release, ReleaseItem, Stage, Strategy, TestRun
@@ -52,6 +54,8 @@ def seed() -> None:
     team = Team.objects.filter(slug="platform-ops").first()
     if team is None or not Service.objects.filter(slug="web-shop").exists():
         return
+    if not get_user_model().objects.filter(username="developer").exists():
+        return
     User = get_user_model()
     developer = User.objects.filter(username="developer").first()
     manager = User.objects.filter(username="leader").first()
@@ -82,6 +86,25 @@ def seed() -> None:
             created_by=developer,
         )
         release.services.set(Service.objects.filter(slug__in=slugs))
+        # The approved change that covered it: DORA's lead time starts at its approval.
+        change = Change.objects.create(
+            title=f"Deploy {version}",
+            change_class="normal",
+            status="closed",
+            requester=developer or manager,
+            owner_team=team,
+            execution_plan="Run the deployment pipeline.",
+            rollback_plan="Redeploy the previous version.",
+            planned_start=at - timedelta(hours=1),
+            planned_end=at + timedelta(hours=2),
+            submitted_at=at - timedelta(days=4),
+            decided_at=at - timedelta(days=2, hours=days % 7),
+        )
+        change.services.set(release.services.all())
+        release.changes.add(change)
+        Release.objects.filter(pk=release.pk).update(covering_change=change)
+        record_event(release, action="created", source="system", after=release.stage,
+                     message="Demo history")  # fmt: skip
         for env, offset in ((Environment.TEST, 3), (Environment.STAGING, 2)):
             _made(
                 release,
@@ -132,6 +155,7 @@ def seed() -> None:
             created_by=developer,
         )
         release.services.set(services)
+        record_event(release, action="created", actor=developer, source="system", after=stage)
         ReleaseItem.objects.bulk_create(
             [
                 ReleaseItem(

@@ -1,6 +1,7 @@
 """One FilterSet for the release list page and the API list."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +35,9 @@ class ReleaseFilter(django_filters.FilterSet):
     planned_before = django_filters.DateFilter(
         field_name="planned_at", lookup_expr="date__lte", label=_("Planned until")
     )
-    mine = django_filters.BooleanFilter(method="by_me", label=_("Mine and my teams'"))
+    mine = django_filters.BooleanFilter(
+        method="by_me", label=_("Mine and my teams'"), widget=forms.CheckboxInput
+    )
     order = django_filters.OrderingFilter(
         fields=(("planned_at", "planned"), ("version", "version"), ("created_at", "created")),
         label=_("Order"),
@@ -50,7 +53,8 @@ class ReleaseFilter(django_filters.FilterSet):
 
         bootstrap(self.form)
         for name in ("stage", "kind"):
-            self.form.fields[name].widget.attrs["size"] = 3
+            self.form.fields[name].widget.attrs["size"] = 4
+        self.form.fields["mine"].widget.attrs["class"] = "form-check-input"
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(version__icontains=value) | Q(title__icontains=value))

@@ -18,37 +18,43 @@ from .models import Deployment, Environment, Release, ReleaseItem, ReleaseKindPo
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class ChangeReferencesField(forms.CharField):
-    """Changes by number: "CHG-00012, 15". Scales to any number of changes (no drop-down)."""
+class ReferencesField(forms.CharField):
+    """Records by number, e.g. "CHG-00012, 15": no drop-down, so it scales to any number of
+    changes or incidents."""
+
+    def __init__(self, *args, prefix: str, model: str, **kwargs):
+        self.prefix, self.model_path = prefix, model
+        super().__init__(*args, **kwargs)
+
+    def _model(self):
+        from django.apps import apps
+
+        return apps.get_model(self.model_path)
 
     def prepare_value(self, value):
         if isinstance(value, list | tuple):
-            return ", ".join(
-                getattr(c, "reference", None) or f"CHG-{int(getattr(c, 'pk', c)):05d}"
-                for c in value
-            )
+            return ", ".join(f"{self.prefix}-{int(getattr(v, 'pk', v)):05d}" for v in value)
         return value
 
     def clean(self, value):
-        from changes.models import Change
-
         value = super().clean(value) or ""
         ids = []
+        pattern = rf"(?:{self.prefix}-?)?0*(\d+)"
         for token in re.split(r"[\s,;]+", value.strip()):
             if not token:
                 continue
-            match = re.fullmatch(r"(?:CHG-?)?0*(\d+)", token, flags=re.IGNORECASE)
+            match = re.fullmatch(pattern, token, flags=re.IGNORECASE)
             if not match:
                 raise forms.ValidationError(
-                    _("“%(t)s” is not a change number."), params={"t": token}
+                    _("“%(t)s” is not a %(p)s number."), params={"t": token, "p": self.prefix}
                 )
             ids.append(int(match.group(1)))
-        found = {c.pk: c for c in Change.objects.filter(pk__in=ids)}
+        found = self._model().objects.in_bulk(ids)
         missing = [i for i in ids if i not in found]
         if missing:
             raise forms.ValidationError(
-                _("No such change: %(n)s."),
-                params={"n": ", ".join(f"CHG-{i:05d}" for i in missing)},
+                _("Not found: %(n)s."),
+                params={"n": ", ".join(f"{self.prefix}-{i:05d}" for i in missing)},
             )
         return [found[i] for i in dict.fromkeys(ids)]
 
@@ -65,12 +71,21 @@ class ReleaseForm(forms.ModelForm):
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         required=False,
     )
-    changes = ChangeReferencesField(
+    changes = ReferencesField(
         label=_("Linked changes"),
         required=False,
+        prefix="CHG",
+        model="changes.Change",
         help_text=_(
             "Change numbers, e.g. CHG-00012, CHG-00015. Lead time counts from their approval."
         ),
+    )
+    incidents_fixed = ReferencesField(
+        label=_("Incidents fixed"),
+        required=False,
+        prefix="INC",
+        model="incidents.Incident",
+        help_text=_("Incident numbers, e.g. INC-00031."),
     )
 
     class Meta:
@@ -83,6 +98,7 @@ class ReleaseForm(forms.ModelForm):
             "manager",
             "services",
             "changes",
+            "incidents_fixed",
             "planned_at",
             "strategy",
             "canary_percent",
@@ -121,6 +137,7 @@ class ReleaseForm(forms.ModelForm):
             "version": data.pop("version"),
             "services": list(data.pop("services")),
             "changes": list(data.pop("changes") or []),
+            "incidents_fixed": list(data.pop("incidents_fixed") or []),
             **data,
         }
 
@@ -215,7 +232,15 @@ class DeploymentRecordForm(forms.Form):
 
 class LinkIncidentForm(forms.Form):
     deployment = forms.ModelChoiceField(label=_("Deployment"), queryset=Deployment.objects.none())
-    incident = forms.IntegerField(label=_("Incident number"), min_value=1)
+    incident = ReferencesField(
+        label=_("Incident"), prefix="INC", model="incidents.Incident", help_text="INC-00031"
+    )
+
+    def clean_incident(self):
+        incidents = self.cleaned_data["incident"]
+        if len(incidents) != 1:
+            raise forms.ValidationError(_("Give one incident number."))
+        return incidents[0]
 
     def __init__(self, *args, release: Release, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,25 +1,18 @@
-"""Where releases meet the changes and incidents apps: one module, so the rest of the app
-never imports them directly.
-
-While those apps are not installed the lookups answer "nothing": no change covers a release
-(so production stays closed), no lead-time or restore samples.
-"""
+"""Where releases meet the changes and incidents apps: the DORA samples and the release-notes
+sections that read their records. The production gate's change lookup is in gates.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
-from django.apps import apps
 from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
-from .models import DeploymentIncident
+from .models import Deployment, DeploymentIncident, Environment, Release
 
-
-def model_or_none(app_label: str, model_name: str):
-    try:
-        return apps.get_model(app_label, model_name)
-    except LookupError:
-        return None
+INCIDENTS_VIEW = "incidents.view_incident"
 
 
 def incidents_caused_by(deployment_ref) -> QuerySet[DeploymentIncident]:
@@ -27,11 +20,11 @@ def incidents_caused_by(deployment_ref) -> QuerySet[DeploymentIncident]:
     return DeploymentIncident.objects.filter(deployment=deployment_ref)
 
 
-def lead_time_samples(*, start: datetime, end: datetime, services: list[int] | None):
+def lead_time_samples(
+    *, start: datetime, end: datetime, services: list[int] | None
+) -> Iterator[tuple]:
     """((deployment, change), service id, change approved at, deployed at) for successful
     production deployments in [start, end) and each approved change the release carries."""
-    from .models import Deployment, Environment
-
     rows = Deployment.objects.filter(
         environment=Environment.PRODUCTION,
         result=Deployment.Result.SUCCEEDED,
@@ -56,25 +49,43 @@ def lead_time_samples(*, start: datetime, end: datetime, services: list[int] | N
             yield (deployment_id, change_id), service_id, approved_at, deployed_at
 
 
-def restore_samples(*, start: datetime, end: datetime, services: list[int] | None):
-    """(key, service id, incident started at, recovered at) for incidents caused by a
-    deployment and recovered in [start, end). Empty until the incidents app is installed."""
-    return []
+def restore_samples(
+    *, start: datetime, end: datetime, services: list[int] | None
+) -> Iterator[tuple]:
+    """(incident, service id, impact started at, recovered at) for incidents caused by a
+    production or canary deployment and recovered in [start, end); the service is each
+    service the deployed release ships."""
+    rows = (
+        DeploymentIncident.objects.filter(
+            incident__recovered_at__gte=start, incident__recovered_at__lt=end
+        )
+        .annotate(began=Coalesce("incident__impact_started_at", "incident__detected_at"))
+        .values_list(
+            "incident_id", "deployment__release__services__pk", "began", "incident__recovered_at"
+        )
+        .distinct()
+    )
+    if services:
+        rows = rows.filter(deployment__release__services__in=services)
+    for incident_id, service_id, began, recovered_at in rows:
+        if services and service_id not in services:
+            continue
+        if began is not None and began <= recovered_at:
+            yield incident_id, service_id, began, recovered_at
 
 
-def incident_exists(incident_id: int) -> bool:
-    Incident = model_or_none("incidents", "Incident")
-    if Incident is None:
-        return True  # nothing to check against until the incidents app lands
-    return Incident.objects.filter(pk=incident_id).exists()
+def content_sections(release: Release, user=None) -> list[dict]:
+    """Linked changes and incidents fixed, as release-notes sections ({title, items}).
 
-
-def content_sections(release) -> list[dict]:
-    """Linked changes and incidents fixed, as release-notes sections ({title, items})."""
-    from django.utils.translation import gettext as _
-
+    Incident titles are shown only to people who may read incidents; others see references.
+    """
     sections = []
     changes = list(release.changes.all())
     if changes:
         sections.append({"title": _("Changes"), "items": changes})
+    incidents = list(release.incidents_fixed.all())
+    if incidents:
+        if user is None or not user.has_perm(INCIDENTS_VIEW):
+            incidents = [incident.reference for incident in incidents]
+        sections.append({"title": _("Incidents fixed"), "items": incidents})
     return sections

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,14 +26,18 @@ from .models import (
 
 def release_list() -> QuerySet[Release]:
     """Releases with what a list row shows, in a fixed number of queries."""
-    last = Deployment.objects.filter(release=OuterRef("pk")).order_by("-created_at", "-pk")
+    last = (
+        Deployment.objects.filter(release=OuterRef("pk"))
+        .annotate(when=Coalesce("finished_at", "created_at"))
+        .order_by("-when", "-pk")
+    )
     return (
         Release.objects.select_related("team", "manager")
         .prefetch_related(Prefetch("services", queryset=Service.objects.only("id", "name", "slug")))
         .annotate(
             last_deployment_environment=Subquery(last.values("environment")[:1]),
             last_deployment_result=Subquery(last.values("result")[:1]),
-            last_deployment_at=Subquery(last.values("created_at")[:1]),
+            last_deployment_at=Subquery(last.values("when")[:1]),
         )
     )
 
@@ -44,6 +49,7 @@ def release_detail(pk: int) -> Release:
             "services",
             "items",
             "changes",
+            "incidents_fixed",
             Prefetch(
                 "deployments",
                 queryset=Deployment.objects.select_related("reported_by").order_by(

@@ -144,20 +144,29 @@ def release_detail(request, pk: int):
             "steps": selectors.stage_progress(release),
             "timeline": selectors.release_timeline(release),
             "deploy_form": DeploymentRecordForm(release=release) if can_report else None,
-            "link_form": LinkIncidentForm(release=release)
-            if request.user.has_perm(perms.LINK_INCIDENT) and release.deployments.all()
-            else None,
+            "link_form": _link_form(release, request.user),
             "incident_links": _incident_links(release),
             "can_edit": request.user.has_perm(perms.CHANGE) and not release.is_finished,
+            "can_read_incidents": request.user.has_perm(links.INCIDENTS_VIEW),
         },
     )
+
+
+def _link_form(release: Release, user) -> LinkIncidentForm | None:
+    """Only where a deployment reached users (canary or production) and the user may link."""
+    live = [d for d in release.deployments.all() if d.environment in ("canary", "production")]
+    if not live or not user.has_perm(perms.LINK_INCIDENT):
+        return None
+    return LinkIncidentForm(release=release)
 
 
 def _incident_links(release: Release) -> list:
     from .models import DeploymentIncident
 
     return list(
-        DeploymentIncident.objects.filter(deployment__release=release).select_related("deployment")
+        DeploymentIncident.objects.filter(deployment__release=release).select_related(
+            "deployment", "incident"
+        )
     )
 
 
@@ -227,13 +236,15 @@ def incident_link(request, pk: int):
     release = get_object_or_404(Release, pk=pk)
     form = LinkIncidentForm(request.POST, release=release)
     if not form.is_valid():
-        messages.error(request, _("Choose a deployment and an incident number."))
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
         return redirect(release)
     run_action(
         request,
         lambda: services.deployment_link_incident(
             deployment_id=form.cleaned_data["deployment"].pk,
-            incident_id=form.cleaned_data["incident"],
+            incident_id=form.cleaned_data["incident"].pk,
             actor=request.user,
             source=Source.WEB,
         ),
@@ -247,7 +258,7 @@ def release_notes(request, pk: int):
         release = selectors.release_detail(pk)
     except Release.DoesNotExist:
         raise Http404 from None
-    context = notes_context(release, links.content_sections(release))
+    context = notes_context(release, links.content_sections(release, request.user))
     return render(request, "releases/release_notes.html", context)
 
 
@@ -257,7 +268,7 @@ def release_notes_markdown(request, pk: int):
     except Release.DoesNotExist:
         raise Http404 from None
     response = HttpResponse(
-        notes_markdown(release, links.content_sections(release)),
+        notes_markdown(release, links.content_sections(release, request.user)),
         content_type="text/markdown; charset=utf-8",
     )
     filename = f"release-notes-{release.version}.md"

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from changes.models import Change
+from incidents.models import Incident
 from itsm.models import Service, Team
 
 from ..models import (
@@ -41,6 +42,9 @@ class ReleaseSerializer(serializers.ModelSerializer):
     changes = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Change.objects.all(), required=False, help_text="Linked change ids."
     )
+    incidents_fixed = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Incident.objects.all(), required=False, help_text="Incident ids."
+    )
     # A plain string: the stage enum is documented once, on `stage`.
     rolled_back_from = serializers.CharField(read_only=True)
     strategy_parameters = serializers.SerializerMethodField()
@@ -50,7 +54,7 @@ class ReleaseSerializer(serializers.ModelSerializer):
         model = Release
         fields = [
             "id", "url", "version", "title", "kind", "stage", "team", "manager", "services",
-            "planned_at", "notes", "items", "changes",
+            "planned_at", "notes", "items", "changes", "incidents_fixed",
             "strategy", "canary_percent", "canary_duration_minutes", "rolling_batch_percent",
             "blue_green_hold_minutes", "strategy_parameters",
             "attempt", "stage_entered_at", "covering_change", "production_at", "done_at",
@@ -75,8 +79,9 @@ class ReleaseSerializer(serializers.ModelSerializer):
         data = dict(self.validated_data)
         if "items" in data:
             data["items"] = [dict(item) for item in data["items"]]
-        if "changes" in data:
-            data["changes"] = list(data["changes"])
+        for name in ("changes", "incidents_fixed"):
+            if name in data:
+                data[name] = list(data[name])
         return data
 
 
@@ -174,7 +179,7 @@ class TestRunSerializer(_ReportSerializer):
 
 
 class IncidentLinkSerializer(serializers.ModelSerializer):
-    incident = serializers.IntegerField(source="incident_id", min_value=1)
+    incident = serializers.IntegerField(source="incident_id", min_value=1, help_text="Incident id.")
     linked_by = serializers.StringRelatedField()
 
     class Meta:

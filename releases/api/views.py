@@ -24,6 +24,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from changes.models import Change
+from incidents.models import Incident
 from itsm.audit import Source
 from itsm.serializers import AuditEventSerializer
 
@@ -67,7 +68,9 @@ class ReleaseViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return selectors.release_list().prefetch_related(
-            "items", Prefetch("changes", queryset=Change.objects.only("id"))
+            "items",
+            Prefetch("changes", queryset=Change.objects.only("id")),
+            Prefetch("incidents_fixed", queryset=Incident.objects.only("id")),
         )
 
     def get_serializer_class(self):
@@ -256,7 +259,7 @@ class ReleaseViewSet(viewsets.ModelViewSet):
         return Response(
             {
                 "version": release.version,
-                "markdown": notes_markdown(release, links.content_sections(release)),
+                "markdown": notes_markdown(release, links.content_sections(release, request.user)),
             }
         )
 

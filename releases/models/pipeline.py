@@ -169,8 +169,12 @@ class DeploymentIncident(models.Model):
         related_name="incident_links",
         verbose_name=_("deployment"),
     )
-    # TODO(lead): becomes a ForeignKey to incidents.Incident once that app is on main.
-    incident_id = models.PositiveBigIntegerField(_("incident"), db_index=True)
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        on_delete=models.CASCADE,
+        related_name="caused_by_deployments",
+        verbose_name=_("incident"),
+    )
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -186,9 +190,9 @@ class DeploymentIncident(models.Model):
         verbose_name_plural = _("incidents caused by deployments")
         constraints = [
             models.UniqueConstraint(
-                fields=["deployment", "incident_id"], name="one_link_per_deployment_incident"
+                fields=["deployment", "incident"], name="one_link_per_deployment_incident"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.deployment} → incident {self.incident_id}"
+        return f"{self.deployment} → INC-{self.incident_id:05d}"

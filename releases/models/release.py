@@ -159,6 +159,12 @@ class Release(FSMModelMixin, models.Model):
     changes = models.ManyToManyField(
         "changes.Change", blank=True, related_name="releases", verbose_name=_("linked changes")
     )
+    incidents_fixed = models.ManyToManyField(
+        "incidents.Incident",
+        blank=True,
+        related_name="fixed_in_releases",
+        verbose_name=_("incidents fixed"),
+    )
     # The approved change that covered the production promotion (set by the gate).
     covering_change = models.ForeignKey(
         "changes.Change",

@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from itsm.audit import record_event
 from itsm.errors import DomainError
 
-from .. import links
+from incidents.models import Incident
+
 from .. import permissions as perms
-from ..models import Deployment, DeploymentIncident, Release
+from ..models import Deployment, DeploymentIncident, Environment, Release
 
 
 @transaction.atomic
@@ -23,8 +24,15 @@ def deployment_link_incident(
         raise PermissionDenied(_("You may not link incidents to deployments."))
     deployment = Deployment.objects.select_related("release").get(pk=deployment_id)
     Release.objects.select_for_update().get(pk=deployment.release_id)
-    if not links.incident_exists(incident_id):
-        raise DomainError(_("There is no incident %(n)s.") % {"n": incident_id}, field="incident")
+    if deployment.environment not in (Environment.CANARY, Environment.PRODUCTION):
+        raise DomainError(
+            _("Only canary and production deployments reach users and can cause incidents."),
+            field="deployment",
+        )
+    if not Incident.objects.filter(pk=incident_id).exists():
+        raise DomainError(
+            _("There is no incident INC-%(n)05d.") % {"n": incident_id}, field="incident"
+        )
     link, created = DeploymentIncident.objects.get_or_create(
         deployment=deployment, incident_id=incident_id, defaults={"linked_by": actor}
     )

@@ -89,6 +89,7 @@ def release_create(
     services: Iterable[Service],
     items: Iterable[dict] = (),
     changes: Iterable = (),
+    incidents_fixed: Iterable = (),
     **fields,
 ) -> Release:
     if not actor.has_perm(perms.ADD):
@@ -105,6 +106,7 @@ def release_create(
     release.save()
     release.services.set(services)
     release.changes.set(list(changes))
+    release.incidents_fixed.set(list(incidents_fixed))
     _set_items(release, items)
     record_event(
         release,
@@ -127,6 +129,7 @@ def release_update(
     services: Iterable[Service] | None = None,
     items: Iterable[dict] | None = None,
     changes: Iterable | None = None,
+    incidents_fixed: Iterable | None = None,
     **fields,
 ) -> Release:
     """Edit the content of a release that is still in flight."""
@@ -164,12 +167,15 @@ def release_update(
     if items is not None:
         _set_items(release, items)
         changed["items"] = ""
-    if changes is not None:
-        changes = list(changes)
-        before_changes = sorted(release.changes.values_list("pk", flat=True))
-        if before_changes != sorted(c.pk for c in changes):
-            changed["changes"] = ", ".join(map(str, before_changes))
-            release.changes.set(changes)
+    for name, value in (("changes", changes), ("incidents_fixed", incidents_fixed)):
+        if value is None:
+            continue
+        value = list(value)
+        relation = getattr(release, name)
+        before_ids = sorted(relation.values_list("pk", flat=True))
+        if before_ids != sorted(v.pk for v in value):
+            changed[name] = ", ".join(map(str, before_ids))
+            relation.set(value)
     if changed:
         record_event(
             release,

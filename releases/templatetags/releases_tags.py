@@ -66,5 +66,47 @@ def duration(value: timedelta | None) -> str:
 
 
 @register.filter
-def get_item(mapping, key):
-    return mapping.get(key) if mapping else None
+def stage_label(value: str) -> str:
+    from ..models import Stage
+
+    return str(Stage(value).label) if value in Stage.values else value
+
+
+@register.filter
+def environment_label(value: str) -> str:
+    from ..models import Environment
+
+    return str(Environment(value).label) if value in Environment.values else value
+
+
+@register.filter
+def result_label(value: str) -> str:
+    from ..models import Deployment, TestRun
+
+    labels = {**dict(Deployment.Result.choices), **dict(TestRun.Result.choices)}
+    return str(labels.get(value, value))
+
+
+@register.filter
+def event_label(action: str) -> str:
+    """Readable names for the release events of the timeline."""
+    labels = {
+        "created": _("Created"),
+        "edited": _("Edited"),
+        "start_testing": _("Testing started"),
+        "fail_test": _("Tests failed"),
+        "promote_to_staging": _("Promoted to staging"),
+        "fail_staging": _("Staging failed"),
+        "start_canary": _("Canary started"),
+        "promote_to_production": _("Promoted to production"),
+        "rollback": _("Rolled back"),
+        "complete": _("Done"),
+        "cancel": _("Cancelled"),
+        "deployment reported": _("Deployment reported"),
+        "build reported": _("Build reported"),
+        "test result reported": _("Test result reported"),
+        "incident linked": _("Incident linked"),
+        "incident unlinked": _("Incident unlinked"),
+        "canary window elapsed": _("Canary observation time elapsed"),
+    }
+    return str(labels.get(action, action))

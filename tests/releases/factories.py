@@ -88,3 +88,23 @@ def covering_change(services, change_class: str = "normal", **fields):
 
     fields.setdefault("decided_at", timezone.now() - timedelta(days=2))
     return change_in_state("approved", change_class=change_class, services=list(services), **fields)
+
+
+def incident_row(service=None, **fields):
+    """A plain incident row (no workflow): what DORA's time to restore reads."""
+    from incidents.models import Incident
+
+    service = service or ServiceFactory()
+    defaults = {
+        "title": "Checkout errors",
+        "service": service,
+        "team": service.owner_team,
+        "scope": "some_users",
+        "business_impact": "loss_of_trust",
+        "urgency": "planned",
+        "impact": "medium",
+        "matrix_priority": "P3",
+        "priority": "P3",
+    }
+    defaults.update(fields)
+    return Incident.objects.create(**defaults)

@@ -8,7 +8,7 @@ from itsm.models import AuditEvent
 from releases.models import Deployment, DeploymentIncident, Environment, Release, Stage
 from tests.itsm.factories import ServiceFactory, TeamFactory
 
-from .factories import ReleaseFactory, release_in, report
+from .factories import ReleaseFactory, incident_row, release_in, report
 
 pytestmark = pytest.mark.django_db
 
@@ -179,14 +179,50 @@ def test_notes_and_events(dev):
 def test_link_an_incident_to_a_deployment_once(user_for, api_client_for):
     release = release_in(Stage.PRODUCTION)
     deployment = release.deployments.get()
+    incident = incident_row()
     client = api_client_for(user_for(roles.ONCALL))
     url = f"/api/v1/deployments/{deployment.pk}/incidents/"
-    assert client.post(url, {"incident": 12}, format="json").status_code == 201
-    assert client.post(url, {"incident": 12}, format="json").status_code == 200
+    assert client.post(url, {"incident": incident.pk}, format="json").status_code == 201
+    assert client.post(url, {"incident": incident.pk}, format="json").status_code == 200
     assert DeploymentIncident.objects.count() == 1
-    assert client.get(f"/api/v1/deployments/{deployment.pk}/").json()["incidents"] == [12]
+    assert client.get(f"/api/v1/deployments/{deployment.pk}/").json()["incidents"] == [incident.pk]
     reader = api_client_for(user_for(roles.MANAGER))
-    assert reader.post(url, {"incident": 13}, format="json").status_code == 403
+    assert reader.post(url, {"incident": incident.pk}, format="json").status_code == 403
+
+
+def test_linking_refuses_unknown_incidents_and_test_deployments(user_for, api_client_for):
+    release = release_in(Stage.TEST)
+    client = api_client_for(user_for(roles.ONCALL))
+    test_deployment = release.deployments.get()
+    response = client.post(
+        f"/api/v1/deployments/{test_deployment.pk}/incidents/",
+        {"incident": incident_row().pk},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "deployment" in response.json()["error"]["details"]
+    production = report(Deployment, release, environment=Environment.PRODUCTION)
+    response = client.post(
+        f"/api/v1/deployments/{production.pk}/incidents/", {"incident": 99999}, format="json"
+    )
+    assert response.status_code == 400
+    assert "INC-99999" in response.json()["error"]["message"]
+
+
+def test_content_links_changes_and_incidents(dev):
+    from tests.changes.factories import ChangeFactory
+
+    change, incident = ChangeFactory(), incident_row(title="Card declined")
+    body = new_release(changes=[change.pk], incidents_fixed=[incident.pk])
+    response = dev.post("/api/v1/releases/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["changes"] == [change.pk]
+    assert response.json()["incidents_fixed"] == [incident.pk]
+    notes = dev.get(f"/api/v1/releases/{response.json()['id']}/notes/").json()["markdown"]
+    assert f"## Changes\n\n- {change.reference}" in notes
+    assert f"- {incident.reference} Card declined" in notes  # developers read incidents
+    assert dev.post("/api/v1/releases/", new_release(version="2.5.0", changes=[999999]),
+                    format="json").status_code == 400  # fmt: skip
 
 
 def test_the_schema_documents_crud_transitions_and_reports(admin_user, client):

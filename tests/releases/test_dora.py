@@ -5,19 +5,21 @@ March 2026 (UTC):
   D2  services A and B succeeded 03-10 00:00   changes C2 03-09 12:00 (12 h), C3 03-09 18:00 (6 h)
                        — later rolled back
   D3  service B        failed    03-20 00:00
-  D4  service B        succeeded 03-25 00:00   caused incident #900
+  D4  service B        succeeded 03-25 00:00   caused incident I1: impact from 03-25 00:30,
+                                               recovered 03-25 03:00 (2.5 h)
+      (D2 also caused incident I2: detected 03-10 02:00, recovered 03-10 06:00 (4 h))
   a canary deployment of A on 03-06 (not production: ignored)
 April 2026:
   D5  service A        succeeded 04-02 00:00   change C5 approved 04-01 00:00 (24 h),
                                                change C6 rejected 03-30 (never approved: ignored)
   D6  service A        in progress, not finished (ignored)
 
-                 deployments  finished  failures  CFR    lead time (median)
-  A   2026-03        2           2         1       50 %   48, 12, 6  → 12 h
-  B   2026-03        2           3         3      100 %   12, 6      →  9 h
-  all 2026-03        3           4         3       75 %   48, 12, 6  → 12 h
-  A   2026-04        1           1         0        0 %   24         → 24 h
-  all 2026-04        1           1         0        0 %   24         → 24 h
+                 deployments  finished  failures  CFR    lead time (median)   restore (median)
+  A   2026-03        2           2         1       50 %   48, 12, 6  → 12 h     4        → 4 h
+  B   2026-03        2           3         3      100 %   12, 6      →  9 h     2.5, 4   → 3.25 h
+  all 2026-03        3           4         3       75 %   48, 12, 6  → 12 h     2.5, 4   → 3.25 h
+  A   2026-04        1           1         0        0 %   24         → 24 h     —
+  all 2026-04        1           1         0        0 %   24         → 24 h     —
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -29,7 +31,7 @@ from releases.models import Deployment, DeploymentIncident, Environment, Stage
 from tests.changes.factories import ChangeFactory
 from tests.itsm.factories import ServiceFactory
 
-from .factories import ReleaseFactory, report
+from .factories import ReleaseFactory, incident_row, report
 
 pytestmark = pytest.mark.django_db
 
@@ -62,11 +64,16 @@ def history():
         )
 
     shipped([a], at(3, 5, 12), changes=[(at(3, 3, 12), "completed")])
-    shipped([a, b], at(3, 10), changes=[(at(3, 9, 12), "closed"), (at(3, 9, 18), "approved")],
-            rolled_back=True)  # fmt: skip
+    d2 = shipped([a, b], at(3, 10), changes=[(at(3, 9, 12), "closed"), (at(3, 9, 18), "approved")],
+                 rolled_back=True)  # fmt: skip
     shipped([b], at(3, 20), result="failed")
     d4 = shipped([b], at(3, 25))
-    DeploymentIncident.objects.create(deployment=d4, incident_id=900)
+    i1 = incident_row(b, detected_at=at(3, 25, 1), impact_started_at=at(3, 25) + timedelta(minutes=30),
+                      recovered_at=at(3, 25, 3), status="recovered")  # fmt: skip
+    i2 = incident_row(a, detected_at=at(3, 10, 2), recovered_at=at(3, 10, 6), status="recovered")
+    incident_row(a, detected_at=at(3, 26))  # not recovered yet: no sample
+    DeploymentIncident.objects.create(deployment=d4, incident=i1)
+    DeploymentIncident.objects.create(deployment=d2, incident=i2)
     canary = ReleaseFactory(stage=Stage.CANARY, attempt=1, services=[a])
     report(Deployment, canary, environment=Environment.CANARY, finished_at=at(3, 6))
     shipped([a], at(4, 2), changes=[(at(4, 1), "completed"), (at(3, 30), "rejected")])
@@ -85,6 +92,7 @@ def table(services=None):
             r.failures,
             r.change_failure_rate,
             r.lead_time and r.lead_time.total_seconds() / 3600,
+            r.time_to_restore and r.time_to_restore.total_seconds() / 3600,
         )
         for r in rows
     }
@@ -92,19 +100,19 @@ def table(services=None):
 
 def test_dora_per_service_and_month(history):
     assert table() == {
-        ("A", "03"): (2, 2, 1, 50.0, 12.0),
-        ("B", "03"): (2, 3, 3, 100.0, 9.0),
-        ("all", "03"): (3, 4, 3, 75.0, 12.0),
-        ("A", "04"): (1, 1, 0, 0.0, 24.0),
-        ("all", "04"): (1, 1, 0, 0.0, 24.0),
+        ("A", "03"): (2, 2, 1, 50.0, 12.0, 4.0),
+        ("B", "03"): (2, 3, 3, 100.0, 9.0, 3.25),
+        ("all", "03"): (3, 4, 3, 75.0, 12.0, 3.25),
+        ("A", "04"): (1, 1, 0, 0.0, 24.0, None),
+        ("all", "04"): (1, 1, 0, 0.0, 24.0, None),
     }
 
 
 def test_dora_for_one_service(history):
     _a, b = history
     assert table(services=[b.pk]) == {
-        ("B", "03"): (2, 3, 3, 100.0, 9.0),
-        ("all", "03"): (2, 3, 3, 100.0, 9.0),
+        ("B", "03"): (2, 3, 3, 100.0, 9.0, 3.25),
+        ("all", "03"): (2, 3, 3, 100.0, 9.0, 3.25),
     }
 
 
@@ -121,8 +129,8 @@ def test_dora_rows_as_json(history):
         "change_failure_rate": 100.0,
         "lead_time_hours": 9.0,
         "lead_time_samples": 2,
-        "time_to_restore_hours": None,
-        "restore_samples": 0,
+        "time_to_restore_hours": 3.25,
+        "restore_samples": 2,
     }
 
 

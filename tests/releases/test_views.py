@@ -141,8 +141,10 @@ def test_detail_page_has_timeline_gates_and_reports(client, as_role, approved_ch
     as_role(roles.DEVELOPER)
     client.post(reverse("releases:transition", args=[release.pk, "rollback"]), {"reason": "p99 up"})
     html = page(client, release.get_absolute_url())
-    assert "rollback" in html and "p99 up" in html
-    assert "Rolled back" in html
+    timeline = html.split("Timeline")[1]
+    assert 'Rolled back</strong> <span class="text-muted">Canary → Rolled back' in timeline
+    assert "p99 up" in timeline
+    assert 'data-gate="approved_change"' not in html  # a rolled-back release has no next gate
 
 
 def test_detail_query_count_is_bounded(client, as_role, django_assert_max_num_queries):
