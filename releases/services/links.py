@@ -6,10 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from incidents.models import Incident
 from itsm.audit import record_event
 from itsm.errors import DomainError
-
-from incidents.models import Incident
 
 from .. import permissions as perms
 from ..models import Deployment, DeploymentIncident, Environment, Release

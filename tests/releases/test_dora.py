@@ -68,8 +68,13 @@ def history():
                  rolled_back=True)  # fmt: skip
     shipped([b], at(3, 20), result="failed")
     d4 = shipped([b], at(3, 25))
-    i1 = incident_row(b, detected_at=at(3, 25, 1), impact_started_at=at(3, 25) + timedelta(minutes=30),
-                      recovered_at=at(3, 25, 3), status="recovered")  # fmt: skip
+    i1 = incident_row(
+        b,
+        detected_at=at(3, 25, 1),
+        impact_started_at=at(3, 25) + timedelta(minutes=30),
+        recovered_at=at(3, 25, 3),
+        status="recovered",
+    )
     i2 = incident_row(a, detected_at=at(3, 10, 2), recovered_at=at(3, 10, 6), status="recovered")
     incident_row(a, detected_at=at(3, 26))  # not recovered yet: no sample
     DeploymentIncident.objects.create(deployment=d4, incident=i1)
