@@ -69,7 +69,7 @@ class ReleaseViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.release_list().prefetch_related(
             "items",
-            Prefetch("changes", queryset=Change.objects.only("id")),
+            Prefetch("changes", queryset=Change.objects.only("id", "status")),  # status: FSM mixin
             Prefetch("incidents_fixed", queryset=Incident.objects.only("id")),
         )
 

@@ -131,9 +131,13 @@ def test_list_filters_are_the_pages_filters(dev):
 
 
 def _many_releases(n):
+    from tests.changes.factories import ChangeFactory
+
     for _i in range(n):
         release = release_in(Stage.TEST)
         release.services.add(ServiceFactory())
+        release.changes.add(ChangeFactory(services=list(release.services.all())))
+        release.incidents_fixed.add(incident_row())
         report(Deployment, release, environment=Environment.TEST)
 
 

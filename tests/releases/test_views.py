@@ -243,3 +243,58 @@ def test_dora_page_and_csv(client, as_role):
     csv_text = client.get(reverse("releases:dora"), {"format": "csv"}).content.decode()
     assert csv_text.splitlines()[0].startswith("service,service_id,month,deployments")
     assert page(client, reverse("releases:dora"), months="nope", service="x")
+
+
+def test_the_mine_checkbox_keeps_my_teams_releases(client, user_for, api_client_for):
+    developer = user_for(roles.DEVELOPER)
+    team = TeamFactory()
+    Membership.objects.create(team=team, user=developer)
+    mine = ReleaseFactory(team=team, version="mine-1")
+    managed = ReleaseFactory(manager=developer, version="mine-2")
+    other = ReleaseFactory(version="other-1")
+    client.force_login(developer)
+    html = page(client, reverse("releases:list"), mine="on")
+    assert mine.version in html and managed.version in html and other.version not in html
+    body = api_client_for(developer).get("/api/v1/releases/?mine=true").json()
+    assert {r["version"] for r in body["results"]} == {"mine-1", "mine-2"}
+
+
+def test_the_incident_link_form_appears_once_a_deployment_reached_users(client, as_role):
+    as_role(roles.ONCALL)
+    release = release_in(Stage.TEST)
+    assert "Link incident" not in page(client, release.get_absolute_url())
+    report(Deployment, release, environment=Environment.PRODUCTION)
+    assert "Link incident" in page(client, release.get_absolute_url())
+
+
+def test_linking_an_incident_from_the_page(client, as_role):
+    from .factories import incident_row
+
+    user = as_role(roles.ONCALL)
+    release = release_in(Stage.PRODUCTION)
+    incident = incident_row(title="Checkout down")
+    deployment = release.deployments.get()
+    response = client.post(
+        reverse("releases:incident_link", args=[release.pk]),
+        {"deployment": deployment.pk, "incident": incident.reference},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "The incident was linked" in html
+    assert incident.reference in html
+    assert deployment.incident_links.get().linked_by == user
+    response = client.post(
+        reverse("releases:incident_link", args=[release.pk]),
+        {"deployment": deployment.pk, "incident": "INC-99999"},
+        follow=True,
+    )
+    assert "Not found: INC-99999." in response.content.decode()
+
+
+def test_developers_see_the_manual_deployment_form(client, as_role):
+    as_role(roles.DEVELOPER)
+    release = release_in(Stage.STAGING)
+    html = page(client, release.get_absolute_url())
+    assert 'id="record-deployment"' in html and 'value="staging" selected' in html
+    as_role(roles.OPS_LEADER)  # no report permission
+    assert 'id="record-deployment"' not in page(client, release.get_absolute_url())
