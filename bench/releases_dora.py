@@ -168,7 +168,10 @@ def build(count: int):
         batch_size=2000,
     )
     DeploymentIncident.objects.bulk_create(
-        [DeploymentIncident(deployment=d, incident=i) for d, i in zip(caused, incidents, strict=True)]
+        [
+            DeploymentIncident(deployment=d, incident=i)
+            for d, i in zip(caused, incidents, strict=True)
+        ]
     )
     live = Release.objects.create(
         version="bench-live", team=teams[0], stage="test", attempt=1,
