@@ -35,6 +35,11 @@ class ReportOutcome:
     changed: bool
 
 
+def _check_times(started_at: datetime | None, finished_at: datetime | None) -> None:
+    if started_at and finished_at and finished_at < started_at:
+        raise DomainError(_("A run cannot finish before it starts."), field="finished_at")
+
+
 def _lock_for_report(release_id: int, actor) -> Release:
     if not actor.has_perm(perms.REPORT):
         raise PermissionDenied(_("This account may not report pipeline results."))
@@ -130,6 +135,7 @@ def deployment_report(
     run_url: str = "",
     notes: str = "",
 ) -> ReportOutcome:
+    _check_times(started_at, finished_at)
     release = _lock_for_report(release_id, actor)
     key = {"release": release, "run_id": run_id, "environment": environment}
     if not Deployment.objects.filter(**key).exists():
@@ -224,6 +230,7 @@ def test_result_report(
     finished_at: datetime | None = None,
     run_url: str = "",
 ) -> ReportOutcome:
+    _check_times(started_at, finished_at)
     release = _lock_for_report(release_id, actor)
     key = {"release": release, "run_id": run_id, "environment": environment, "suite": suite}
     if not TestRun.objects.filter(**key).exists():
@@ -307,6 +314,7 @@ def build_report(
     finished_at: datetime | None = None,
     run_url: str = "",
 ) -> ReportOutcome:
+    _check_times(started_at, finished_at)
     release = _lock_for_report(release_id, actor)
     key = {"release": release, "run_id": run_id}
     if not Build.objects.filter(**key).exists():

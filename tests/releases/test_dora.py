@@ -169,7 +169,7 @@ def test_the_api_serves_the_same_rows(history, user_for, api_client_for, time_ma
 
 
 def test_dora_queries_do_not_grow_with_history(history, django_assert_max_num_queries):
-    with django_assert_max_num_queries(6) as few:
+    with django_assert_max_num_queries(7) as few:
         table()
     for _ in range(10):
         release = ReleaseFactory(stage=Stage.DONE, attempt=1, services=[history[0]])

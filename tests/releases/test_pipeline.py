@@ -311,3 +311,12 @@ def test_a_deployment_by_hand_for_another_stage_is_refused_with_a_message(user_f
 
 def test_environment_values_match_the_stages():
     assert set(Environment.values) <= set(Stage.values)
+
+
+def test_a_run_that_ends_before_it_starts_is_a_400(ci):
+    release = release_in(Stage.TEST, ready=False)
+    response = deploy(
+        ci, release, started_at="2026-03-02T10:00:00Z", finished_at="2026-03-02T09:00:00Z"
+    )
+    assert response.status_code == 400
+    assert "finished_at" in response.json()["error"]["details"]
