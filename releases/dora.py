@@ -214,9 +214,7 @@ def dora_table(
             _service_filter(services, "deployment__release_id")
         ).values("incident_id"),
     ).annotate(month=TruncMonth("recovered_at", tzinfo=tz))
-    total_restore_duration = F("recovered_at") - Coalesce(
-        F("impact_started_at"), F("detected_at")
-    )
+    total_restore_duration = F("recovered_at") - Coalesce(F("impact_started_at"), F("detected_at"))
 
     for (service_id, month), median, n in _medians(
         lead_per_service, ["service", "month"], lead_duration

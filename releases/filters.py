@@ -12,8 +12,13 @@ from .models import FINISHED, IN_FLIGHT, Deployment, Environment, Kind, Release,
 
 class ReleaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label=_("Stage"))
-    kind = django_filters.MultipleChoiceFilter(choices=Kind.choices, label=_("Kind"))
+    # distinct=False: these are columns of the release itself, no join to de-duplicate.
+    stage = django_filters.MultipleChoiceFilter(
+        choices=Stage.choices, label=_("Stage"), distinct=False
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        choices=Kind.choices, label=_("Kind"), distinct=False
+    )
     strategy = django_filters.ChoiceFilter(choices=Strategy.choices, label=_("Strategy"))
     service = django_filters.ModelChoiceFilter(
         field_name="services",
@@ -77,10 +82,13 @@ class ReleaseFilter(django_filters.FilterSet):
 
 
 class DeploymentFilter(django_filters.FilterSet):
-    environment = django_filters.MultipleChoiceFilter(choices=Environment.choices)
-    result = django_filters.MultipleChoiceFilter(choices=Deployment.Result.choices)
+    environment = django_filters.MultipleChoiceFilter(choices=Environment.choices, distinct=False)
+    result = django_filters.MultipleChoiceFilter(choices=Deployment.Result.choices, distinct=False)
     service = django_filters.ModelChoiceFilter(
-        field_name="release__services", to_field_name="slug", queryset=Service.objects.all()
+        field_name="release__services",
+        to_field_name="slug",
+        queryset=Service.objects.all(),
+        distinct=True,
     )
     release = django_filters.NumberFilter(field_name="release_id")
     run_id = django_filters.CharFilter()

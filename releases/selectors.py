@@ -76,9 +76,8 @@ def release_timeline(release: Release) -> QuerySet[AuditEvent]:
 
 
 def deployment_list() -> QuerySet[Deployment]:
-    return Deployment.objects.select_related("release", "reported_by").order_by(
-        "-created_at", "-pk"
-    )
+    # Newest reported first: the primary key follows the report order and is indexed.
+    return Deployment.objects.select_related("release", "reported_by").order_by("-pk")
 
 
 def stage_progress(release: Release) -> list[dict]:
