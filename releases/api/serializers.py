@@ -15,13 +15,31 @@ from ..models import (
     Deployment,
     DeploymentIncident,
     Environment,
+    Kind,
     Release,
     ReleaseItem,
+    Stage,
+    Strategy,
     TestRun,
 )
 
 
+def named_choice(choices, component: str, **kwargs) -> serializers.ChoiceField:
+    """A choice field whose enum is its own named schema component, so it never collides with
+    another app's field of the same name (e.g. `kind`, `stage`) in the OpenAPI schema."""
+
+    @extend_schema_field(
+        {"type": "string", "enum": [value for value, _label in choices]}, component_name=component
+    )
+    class NamedChoiceField(serializers.ChoiceField):
+        pass
+
+    return NamedChoiceField(choices=choices, **kwargs)
+
+
 class ReleaseItemSerializer(serializers.ModelSerializer):
+    category = named_choice(ReleaseItem.Category.choices, "ReleaseItemCategoryEnum", required=False)
+
     class Meta:
         model = ReleaseItem
         fields = ["category", "title", "description", "link"]
@@ -39,6 +57,9 @@ class ReleaseSerializer(serializers.ModelSerializer):
         allow_null=True,
     )
     items = ReleaseItemSerializer(many=True, required=False)
+    kind = named_choice(Kind.choices, "ReleaseKindEnum", required=False)
+    stage = named_choice(Stage.choices, "ReleaseStageEnum", read_only=True)
+    strategy = named_choice(Strategy.choices, "ReleaseStrategyEnum", required=False)
     changes = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Change.objects.all(), required=False, help_text="Linked change ids."
     )
@@ -141,6 +162,8 @@ REPORT_READ_ONLY = ["id", "attempt", "reported_by", "duration_seconds", "created
 
 class DeploymentSerializer(_ReportSerializer):
     release = serializers.PrimaryKeyRelatedField(read_only=True)
+    environment = named_choice(Environment.choices, "ReleaseEnvironmentEnum")
+    strategy = named_choice(Strategy.choices, "ReleaseStrategyEnum", read_only=True)
     release_version = serializers.CharField(source="release.version", read_only=True)
     incidents = serializers.SerializerMethodField()
 
@@ -168,6 +191,8 @@ class BuildSerializer(_ReportSerializer):
 
 
 class TestRunSerializer(_ReportSerializer):
+    environment = named_choice(Environment.choices, "ReleaseEnvironmentEnum")
+
     class Meta:
         model = TestRun
         fields = [
