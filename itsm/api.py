@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("incidents.api.urls")),
     path("", include("releases.api.urls")),
     path("", include("backups.api.urls")),
+    path("", include("maintenance.api.urls")),
     path("", include(router.urls)),
 ]
