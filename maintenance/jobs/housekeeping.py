@@ -109,6 +109,7 @@ def clean_temp_files(ctx: JobContext) -> JobOutcome:
     cutoff = ctx.now.timestamp() - ctx.param("max_age_hours") * 3600
     files = freed = kept = 0
     problems: list[str] = []
+    emptied: set[str] = set()  # folders this pass removed entries from (their mtime is new)
     for folder, dirnames, filenames in os.walk(root, topdown=False, followlinks=False):
         for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(folder, d))]:
             path = os.path.join(folder, name)
@@ -118,14 +119,17 @@ def clean_temp_files(ctx: JobContext) -> JobOutcome:
                     kept += 1
                     continue
                 os.unlink(path)
+                emptied.add(folder)
                 files += 1
                 freed += info.st_size
             except OSError as exc:
                 problems.append(f"{path}: {exc.strerror}")
         if folder != str(root):
             try:
-                if not os.listdir(folder) and os.lstat(folder).st_mtime < cutoff:
+                old_enough = folder in emptied or os.lstat(folder).st_mtime < cutoff
+                if old_enough and not os.listdir(folder):
                     os.rmdir(folder)
+                    emptied.add(os.path.dirname(folder))
             except OSError as exc:
                 problems.append(f"{folder}: {exc.strerror}")
     output = (
