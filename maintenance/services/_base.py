@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django_fsm import FSMField
 
 from itsm.errors import DomainError
 
@@ -19,7 +20,13 @@ def require(actor, permission: str) -> None:
 
 
 def validated(instance: models.Model, *, exclude: list[str] | None = None) -> None:
-    """full_clean, mapped to one DomainError so every door reports the same message."""
+    """full_clean, mapped to one DomainError so every door reports the same message.
+
+    Protected state fields are left out: full_clean would assign them, which django-fsm
+    refuses, and only transitions change them anyway.
+    """
+    exclude = list(exclude or [])
+    exclude += [f.name for f in instance._meta.fields if isinstance(f, FSMField)]
     try:
         instance.full_clean(exclude=exclude)
     except DjangoValidationError as exc:

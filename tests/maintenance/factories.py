@@ -44,6 +44,7 @@ class RunFactory(factory.django.DjangoModelFactory):
 class UpdateFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = PendingUpdate
+        skip_postgeneration_save = True
 
     component = factory.Sequence(lambda n: f"component-{n}")
     version = "1.0.1"
