@@ -1,6 +1,8 @@
 """/api/v1/: the kernel's endpoints plus each workflow app's own api/urls.py."""
 
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
 from rest_framework.routers import DefaultRouter
 
 from . import api_views
@@ -18,4 +20,12 @@ urlpatterns = [
     path("", include("backups.api.urls")),
     path("", include("maintenance.api.urls")),
     path("", include(router.urls)),
+    # Anything else under /api/v1/ is a JSON 404 in the one error format, not an HTML page.
+    re_path(r"", lambda request, *args, **kwargs: api_not_found(request)),
 ]
+
+
+def api_not_found(request):
+    return JsonResponse(
+        {"error": {"code": "not_found", "message": _("No such API endpoint.")}}, status=404
+    )

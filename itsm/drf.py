@@ -6,6 +6,8 @@ an illegal transition is 409, a broken business rule 400, a missing permission 4
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
@@ -45,6 +47,17 @@ def exception_handler(exc, context):
         )
         return _error(
             "invalid", _("The request is not valid."), status.HTTP_400_BAD_REQUEST, details
+        )
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return _error(
+            "in_use",
+            _("This object is still in use and cannot be deleted."),
+            status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, IntegrityError):
+        # Constraints are the last line of defence against races; say so instead of a 500.
+        return _error(
+            "conflict", _("The change conflicts with existing data."), status.HTTP_409_CONFLICT
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

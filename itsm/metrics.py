@@ -13,7 +13,7 @@ class PortalCollector:
 
     def collect(self):
         from itsm.models import Heartbeat
-        from itsm.timers.models import SweepStat, Timer
+        from itsm.timers.models import Clock, SweepStat, Timer
 
         now = timezone.now()
         try:
@@ -24,7 +24,10 @@ class PortalCollector:
                 .first()
             )
             due = Timer.objects.filter(state=Timer.State.ARMED, due_at__lte=now).count()
-            sweep = SweepStat.objects.filter(name="sweeper").first()
+            stats = {s.name: s for s in SweepStat.objects.all()}
+            sweep, probe = stats.get("sweeper"), stats.get("probe")
+            failed = Timer.objects.filter(state=Timer.State.FAILED).count()
+            overdue_clocks = Clock.objects.filter(deadline_at__lte=now).count()
             beat = Heartbeat.objects.filter(name="beat").first()
         except DatabaseError:
             return
@@ -36,12 +39,32 @@ class PortalCollector:
         count = GaugeMetricFamily("itsm_timers_due", "Armed timers that are due now")
         count.add_metric([], due)
         yield count
+        g = GaugeMetricFamily("itsm_timers_failed", "Timers parked as failed after retries")
+        g.add_metric([], failed)
+        yield g
+        g = GaugeMetricFamily(
+            "itsm_clocks_past_deadline", "Running clocks past their deadline, breach not yet seen"
+        )
+        g.add_metric([], overdue_clocks)
+        yield g
         if sweep:
-            g = GaugeMetricFamily("itsm_timer_last_sweep_seconds", "Duration of the last sweep")
-            g.add_metric([], sweep.duration_ms / 1000)
-            yield g
-            g = GaugeMetricFamily("itsm_timer_last_sweep_fired", "Timers fired by the last sweep")
-            g.add_metric([], sweep.fired)
+            age = (now - sweep.at).total_seconds()
+            for name, help_text, value in [
+                ("last_sweep_seconds", "Duration of the last sweep", sweep.duration_ms / 1000),
+                ("last_sweep_claim_seconds", "Its claim queries", sweep.claim_ms / 1000),
+                ("last_sweep_fired", "Timers fired by the last sweep", sweep.fired),
+                ("last_sweep_failed", "Timers failed in the last sweep", sweep.failed),
+                ("last_sweep_max_lateness_seconds", "Its latest timer", sweep.max_lateness_s),
+                ("last_sweep_age_seconds", "Time since the last sweep ended", age),
+            ]:
+                g = GaugeMetricFamily(f"itsm_timer_{name}", help_text)
+                g.add_metric([], value)
+                yield g
+        if probe and probe.fired:
+            g = GaugeMetricFamily(
+                "itsm_timer_probe_lateness_seconds", "How late the last probe timer fired"
+            )
+            g.add_metric([], probe.max_lateness_s)
             yield g
         if beat:
             g = GaugeMetricFamily(

@@ -1,30 +1,83 @@
 from datetime import timedelta
 
-from django.contrib.admin.views.decorators import staff_member_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from itsm.web import run_action
+
+from . import services
+from .filters import TimerFilter
 from .models import SweepStat, Timer
 
+SOON_WINDOWS = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1), "24h": timedelta(days=1)}
+ROWS = 100
 
-@staff_member_required
+
+def _require(request, perm: str) -> None:
+    if not (request.user.is_staff or request.user.has_perm(perm)):
+        raise PermissionDenied
+
+
 def overview(request):
-    """Overdue and soon-due timers, the last sweep, and the lag of the oldest due timer."""
+    """Overdue, soon-due, failed and lately fired timers; the last sweep and the lag."""
+    _require(request, "timers.view_timer")
     now = timezone.now()
-    armed = Timer.objects.filter(state=Timer.State.ARMED).select_related("content_type")
-    overdue = armed.filter(due_at__lte=now).order_by("due_at")[:100]
-    soon = armed.filter(due_at__gt=now, due_at__lte=now + timedelta(hours=1)).order_by("due_at")[
-        :100
-    ]
-    oldest = armed.filter(due_at__lte=now).order_by("due_at").first()
-    return render(
+    window_name = request.GET.get("within", "1h")
+    window = SOON_WINDOWS.get(window_name, SOON_WINDOWS["1h"])
+    filtered = TimerFilter(request.GET, queryset=Timer.objects.select_related("content_type"))
+    timers = filtered.qs
+    armed = timers.filter(state=Timer.State.ARMED)
+    due = armed.filter(due_at__lte=now).order_by("due_at", "pk")
+    overdue = list(due[:ROWS])
+    # Three counts, each answered from its partial index (one FILTERed aggregate would scan
+    # every fired row ever kept).
+    counts = {
+        "armed": Timer.objects.filter(state=Timer.State.ARMED).count(),
+        "due": Timer.objects.filter(state=Timer.State.ARMED, due_at__lte=now).count(),
+        "failed": Timer.objects.filter(state=Timer.State.FAILED).count(),
+    }
+    stats = {s.name: s for s in SweepStat.objects.all()}
+    context = {
+        "filter": filtered,
+        "now": now,
+        "window_name": window_name,
+        "windows": list(SOON_WINDOWS),
+        "overdue": overdue,
+        "soon": armed.filter(due_at__gt=now, due_at__lte=now + window).order_by("due_at", "pk")[
+            :ROWS
+        ],
+        "failed": timers.filter(state=Timer.State.FAILED).order_by("-due_at")[:ROWS],
+        "fired": timers.filter(state=Timer.State.FIRED).order_by("-fired_at")[:20],
+        "counts": counts,
+        "sweep": stats.get("sweeper"),
+        "probe": stats.get("probe"),
+        "lag": (now - overdue[0].due_at) if overdue else None,
+        "can_change": request.user.is_staff or request.user.has_perm("timers.change_timer"),
+    }
+    return render(request, "timers/overview.html", context)
+
+
+@require_POST
+def retry(request, pk: int):
+    _require(request, "timers.change_timer")
+    run_action(
         request,
-        "timers/overview.html",
-        {
-            "overdue": overdue,
-            "soon": soon,
-            "sweep": SweepStat.objects.filter(name="sweeper").first(),
-            "lag": (now - oldest.due_at) if oldest else None,
-            "failed": Timer.objects.filter(state=Timer.State.FAILED).order_by("-due_at")[:50],
-        },
+        lambda: services.timer_retry(timer_id=pk, actor=request.user, source="web"),
+        _("The timer is armed again and fires with the next sweep."),
     )
+    return redirect("timers:overview")
+
+
+@require_POST
+def probe(request):
+    """Arm a probe due in one minute: its lateness shows how well the sweeper keeps up."""
+    _require(request, "timers.change_timer")
+    run_action(
+        request,
+        lambda: services.timer_probe(delay=timedelta(minutes=1)),
+        _("A probe timer is armed; its lateness appears here after it fires."),
+    )
+    return redirect("timers:overview")

@@ -96,3 +96,25 @@ def test_schema_and_docs_need_authentication(client, make_user):
     docs = client.get("/api/docs/").content.decode()
     assert "drf_spectacular_sidecar" in docs or "/static/" in docs
     assert "cdn.jsdelivr" not in docs
+
+
+def test_unknown_api_paths_answer_json(make_user, api_client_for):
+    response = api_client_for(make_user()).get("/api/v1/no-such-thing/1.5e-3/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_deleting_a_team_still_in_use_is_a_409(make_user, api_client_for):
+    service = ServiceFactory()
+    client = api_client_for(make_user(roles.ADMINISTRATOR))
+    response = client.delete(f"/api/v1/teams/{service.owner_team.slug}/")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "in_use"
+
+
+def test_schema_documents_the_error_format():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/v1/services/"]["post"]
+    assert {"400", "401", "403", "409", "429"} <= set(operation["responses"])

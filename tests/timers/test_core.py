@@ -6,26 +6,13 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from itsm.audit import record_event
 from itsm.models import AuditEvent
 from itsm.timers import services
 from itsm.timers.models import SweepStat, Timer
-from itsm.timers.registry import timer_handler
 from tests.itsm.factories import TeamFactory
+from tests.timers import handlers  # noqa: F401 - registers tests.record and tests.explode
 
 pytestmark = pytest.mark.django_db
-calls: list[int] = []
-
-
-@timer_handler("tests.record")
-def record(timer, *, now):
-    record_event(timer.subject, action="timer fired", source="timer", payload={"kind": timer.kind})
-
-
-@timer_handler("tests.explode")
-def explode(timer, *, now):
-    record_event(timer.subject, action="half done", source="timer")
-    raise RuntimeError("boom")
 
 
 def fired_events(subject):
