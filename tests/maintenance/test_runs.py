@@ -144,9 +144,7 @@ def test_a_second_delivery_of_the_task_does_nothing(fake_jobs):
     assert JobRun.objects.filter(run=run).count() == 1
 
 
-def test_a_run_that_outlives_its_deadline_is_failed_and_reported(
-    fake_jobs, admins, run_on_commit
-):
+def test_a_run_that_outlives_its_deadline_is_failed_and_reported(fake_jobs, admins, run_on_commit):
     plan = PlanFactory(max_duration=timedelta(minutes=30))
     JobFactory(plan=plan)
     run = services.run_start(run_id=queued_run(plan).pk)  # the worker died after this
@@ -205,7 +203,9 @@ def test_real_jobs_end_to_end_through_the_eager_task(user_for, var_dir, run_on_c
     assert run.status in {"succeeded", "warning"} and run.duration is not None
 
 
-def test_a_standard_change_job_without_the_changes_app_fails_clearly(user_for, admins, run_on_commit):
+def test_a_standard_change_job_without_the_changes_app_fails_clearly(
+    user_for, admins, run_on_commit
+):
     plan = PlanFactory()
     JobFactory(plan=plan, kind=JobKind.STANDARD_CHANGE, change_template_id=1)
     run = run_on_commit(

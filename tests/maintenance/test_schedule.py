@@ -128,7 +128,9 @@ def test_next_occurrence_is_after_and_nothing_is_skipped_in_between(after, zone,
     found = next_occurrence(expression, zone, after=after)
     assert found > after
     # Nothing between: the occurrence after a moment just before `found` is `found` again.
-    assert next_occurrence(expression, zone, after=max(after, found - timedelta(seconds=1))) == found
+    assert (
+        next_occurrence(expression, zone, after=max(after, found - timedelta(seconds=1))) == found
+    )
     wall = local(found, zone)
     minute, hour = (int(x) for x in expression.split()[:2])
     # Fixed-time schedules land on their wall time unless the time fell into a DST gap.

@@ -29,7 +29,9 @@ def sunday_windows(weeks=4, services=frozenset()):
     """Sunday 01:00-05:00 UTC windows from the 17th on, plus a Tuesday one covering services."""
     first = datetime(2026, 5, 17, 1, 0, tzinfo=UTC)
     slots = [
-        WindowSlot(first + timedelta(weeks=n), first + timedelta(weeks=n, hours=4), "Sunday", services, 1)
+        WindowSlot(
+            first + timedelta(weeks=n), first + timedelta(weeks=n, hours=4), "Sunday", services, 1
+        )
         for n in range(weeks)
     ]
     return slots
@@ -38,7 +40,9 @@ def sunday_windows(weeks=4, services=frozenset()):
 @pytest.fixture
 def catalogue():
     team = TeamFactory(email="platform@example.com")
-    db = ServiceFactory(name="DB", slug="db", owner_team=team, criticality=Service.Criticality.CRITICAL)
+    db = ServiceFactory(
+        name="DB", slug="db", owner_team=team, criticality=Service.Criticality.CRITICAL
+    )
     api = ServiceFactory(name="API", slug="api", owner_team=team, criticality=2)
     web = ServiceFactory(name="Web", slug="web", owner_team=TeamFactory(), criticality=3)
     wiki = ServiceFactory(name="Wiki", slug="wiki", owner_team=team, criticality=4)
@@ -87,8 +91,14 @@ def test_security_goes_to_the_earliest_window_others_wait_for_notice():
     slots = sunday_windows()
     security = earliest_start(now=MONDAY, change_class="standard", security=True, notice_days=7)
     routine = earliest_start(now=MONDAY, change_class="standard", security=False, notice_days=7)
-    assert choose_window(slots, [], service_ids=set(), earliest=security, change_class="standard") == slots[0]
-    assert choose_window(slots, [], service_ids=set(), earliest=routine, change_class="standard") == slots[1]
+    assert (
+        choose_window(slots, [], service_ids=set(), earliest=security, change_class="standard")
+        == slots[0]
+    )
+    assert (
+        choose_window(slots, [], service_ids=set(), earliest=routine, change_class="standard")
+        == slots[1]
+    )
 
 
 def test_a_normal_change_waits_three_business_days():
@@ -97,27 +107,54 @@ def test_a_normal_change_waits_three_business_days():
     earliest = earliest_start(now=thursday, change_class="normal", security=False, notice_days=0)
     assert earliest.date().isoformat() == "2026-05-19"
     slots = sunday_windows()
-    assert choose_window(slots, [], service_ids=set(), earliest=earliest, change_class="normal") == slots[1]
+    assert (
+        choose_window(slots, [], service_ids=set(), earliest=earliest, change_class="normal")
+        == slots[1]
+    )
 
 
 def test_windows_that_do_not_cover_the_services_are_skipped():
-    narrow = WindowSlot(MONDAY + timedelta(days=1), MONDAY + timedelta(days=1, hours=2), "DB only", frozenset({1}), 2)
+    narrow = WindowSlot(
+        MONDAY + timedelta(days=1),
+        MONDAY + timedelta(days=1, hours=2),
+        "DB only",
+        frozenset({1}),
+        2,
+    )
     wide = sunday_windows(1)[0]
-    chosen = choose_window([narrow, wide], [], service_ids={1, 2}, earliest=MONDAY, change_class="standard")
+    chosen = choose_window(
+        [narrow, wide], [], service_ids={1, 2}, earliest=MONDAY, change_class="standard"
+    )
     assert chosen == wide
-    assert choose_window([narrow, wide], [], service_ids={1}, earliest=MONDAY, change_class="standard") == narrow
+    assert (
+        choose_window([narrow, wide], [], service_ids={1}, earliest=MONDAY, change_class="standard")
+        == narrow
+    )
 
 
 def test_freeze_periods_are_avoided_except_by_emergencies():
     slots = sunday_windows(2)
-    freeze = WindowSlot(slots[0].start - timedelta(days=1), slots[0].end, "Release freeze", frozenset({5}), 9)
-    assert choose_window(slots, [freeze], service_ids={5}, earliest=MONDAY, change_class="standard") == slots[1]
-    assert choose_window(slots, [freeze], service_ids={6}, earliest=MONDAY, change_class="standard") == slots[0]
-    assert choose_window(slots, [freeze], service_ids={5}, earliest=MONDAY, change_class="emergency") == slots[0]
+    freeze = WindowSlot(
+        slots[0].start - timedelta(days=1), slots[0].end, "Release freeze", frozenset({5}), 9
+    )
+    assert (
+        choose_window(slots, [freeze], service_ids={5}, earliest=MONDAY, change_class="standard")
+        == slots[1]
+    )
+    assert (
+        choose_window(slots, [freeze], service_ids={6}, earliest=MONDAY, change_class="standard")
+        == slots[0]
+    )
+    assert (
+        choose_window(slots, [freeze], service_ids={5}, earliest=MONDAY, change_class="emergency")
+        == slots[0]
+    )
 
 
 def test_no_window_at_all_is_none():
-    assert choose_window([], [], service_ids=set(), earliest=MONDAY, change_class="standard") is None
+    assert (
+        choose_window([], [], service_ids=set(), earliest=MONDAY, change_class="standard") is None
+    )
 
 
 # --- the weekly job ---------------------------------------------------------------------
@@ -145,7 +182,9 @@ def weekly(now=MONDAY, **parameters):
 
 def test_the_weekly_job_puts_each_update_into_the_right_window(catalogue, calendar, run_on_commit):
     routine = UpdateFactory(component="libxml", services=[catalogue["wiki"]])
-    patch = UpdateFactory(component="openssl", kind="security", severity=2, services=[catalogue["api"]])
+    patch = UpdateFactory(
+        component="openssl", kind="security", severity=2, services=[catalogue["api"]]
+    )
     outcome = run_on_commit(weekly, notice_days=7)
     assert outcome.status == SUCCEEDED, outcome.output
     patch, routine = (PendingUpdate.objects.get(pk=u.pk) for u in (patch, routine))
@@ -163,7 +202,9 @@ def test_the_weekly_job_puts_each_update_into_the_right_window(catalogue, calend
     assert len(mail.outbox) == 2
 
 
-def test_an_update_without_a_suitable_window_stays_analysed_and_the_run_warns(catalogue, monkeypatch, calendar):
+def test_an_update_without_a_suitable_window_stays_analysed_and_the_run_warns(
+    catalogue, monkeypatch, calendar
+):
     monkeypatch.setattr(integration, "maintenance_windows", lambda start, end: [])
     update = UpdateFactory(services=[catalogue["wiki"]])
     outcome = weekly()
@@ -203,14 +244,18 @@ def test_a_requester_cannot_register_updates(user_for):
 def test_dismissing_needs_a_reason(user_for):
     update = UpdateFactory()
     with pytest.raises(DomainError):
-        services.update_dismiss(update_id=update.pk, actor=user_for(roles.OPS_MANAGER), source="web", note=" ")
+        services.update_dismiss(
+            update_id=update.pk, actor=user_for(roles.OPS_MANAGER), source="web", note=" "
+        )
 
 
 def test_a_scheduled_update_cannot_be_edited(user_for, catalogue, calendar):
     update = UpdateFactory(services=[catalogue["wiki"]])
     weekly(notice_days=0)
     with pytest.raises(Conflict):
-        services.update_edit(update_id=update.pk, actor=user_for(roles.OPS_LEADER), source="web", notes="x")
+        services.update_edit(
+            update_id=update.pk, actor=user_for(roles.OPS_LEADER), source="web", notes="x"
+        )
 
 
 STATES = ["registered", "analysed", "scheduled", "applied", "dismissed"]
@@ -228,7 +273,9 @@ def update_in(state):
 
 def call(action, update, user):
     if action == "dismiss":
-        return services.update_dismiss(update_id=update.pk, actor=user, source="web", note="superseded")
+        return services.update_dismiss(
+            update_id=update.pk, actor=user, source="web", note="superseded"
+        )
     return services.update_mark_applied(update_id=update.pk, actor=user, source="web")
 
 
@@ -243,7 +290,9 @@ def test_transition_matrix_through_the_service(user_for, state, action, role):
         with pytest.raises(PermissionDenied):
             call(action, update, user)
     elif state in ALLOWED[action]:
-        assert call(action, update, user).status == ("dismissed" if action == "dismiss" else "applied")
+        assert call(action, update, user).status == (
+            "dismissed" if action == "dismiss" else "applied"
+        )
     else:
         with pytest.raises(TransitionNotAllowed):
             call(action, update, user)
