@@ -5,3 +5,19 @@ from django.utils.translation import gettext_lazy as _
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = _("Incidents")
+
+    def ready(self) -> None:
+        from itsm import mywork, roles
+
+        from . import permissions, signals  # noqa: F401 - connects the clock receivers
+        from .mywork import my_incident_work
+
+        for role, names in permissions.ROLE_PERMISSIONS.items():
+            roles.grant(role, *names)
+        mywork.register(my_incident_work)
+
+    def seed_demo(self) -> None:
+        """A few demo incidents in different states (safe to run twice)."""
+        from .demo import seed
+
+        seed()

@@ -259,6 +259,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # One name per choice set across apps (drf-spectacular warns on collisions otherwise).
+    "ENUM_NAME_OVERRIDES": {
+        "ChangeStatusEnum": "changes.models.change.Status",
+        "ChangeClassEnum": "changes.models.policy.ChangeClass",
+        "ChangeTemplateStatusEnum": "changes.models.template.TemplateStatus",
+        "CabMeetingStatusEnum": "changes.models.records.CabMeeting.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "itsm.schema.add_error_responses",

@@ -1,0 +1,340 @@
+"""Change pages: list, inbox, detail, create/edit, and one POST view per kind of write.
+
+Thin: parse a form, call one service through itsm.web.run_action, redirect.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from itsm.errors import DomainError
+from itsm.models import AuditEvent
+from itsm.web import run_action
+
+from .. import forms, risk, selectors
+from .. import services as svc
+from ..actions import ACTIONS, available_actions, blocked_actions
+from ..filters import ChangeFilterSet
+from ..models import Change, ChangeClassPolicy, StandardTemplate, Status
+from ..models.change import may_edit, may_implement, may_verify
+from ..services.impact import freeze_periods_for, lead_days
+from ..services.implementation import PRECHECK_STATES, WORK_LOG_STATES
+
+WEB = AuditEvent.Source.WEB
+PAGE_SIZES = (25, 50, 100)
+
+
+def _page_size(request) -> int:
+    try:
+        size = int(request.GET.get("page_size", PAGE_SIZES[0]))
+    except ValueError:
+        return PAGE_SIZES[0]
+    return size if size in PAGE_SIZES else PAGE_SIZES[0]
+
+
+def change_list(request):
+    filterset = ChangeFilterSet(request.GET or None, queryset=selectors.change_list(),
+                                request=request)  # fmt: skip
+    queryset = filterset.qs if filterset.is_bound else filterset.queryset
+    page = Paginator(queryset, _page_size(request)).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "changes/change_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "changes": page.object_list,
+            "page_sizes": PAGE_SIZES,
+            "classes": Change.Class.choices,
+            "states": Status.choices,
+            "now": timezone.now(),
+        },
+    )
+
+
+def inbox(request):
+    changes = list(selectors.awaiting_my_approval(request.user))
+    return render(request, "changes/inbox.html", {"changes": changes, "now": timezone.now()})
+
+
+def _action_forms(change: Change, actions) -> dict:
+    initial_window = {
+        "planned_start": timezone.localtime(change.planned_start) if change.planned_start else None,
+        "planned_end": timezone.localtime(change.planned_end) if change.planned_end else None,
+        "implementer": change.implementer_id,
+    }
+    built = {}
+    for action in actions:
+        form_class = TRANSITIONS[action.name][0]
+        if action.name in {"schedule", "reschedule"}:
+            built[action.name] = form_class(initial=initial_window, auto_id=f"id_{action.name}_%s")
+        elif action.name == "assess":
+            built[action.name] = form_class(
+                initial={"change_class": change.change_class}, auto_id="id_assess_%s"
+            )
+        else:
+            built[action.name] = form_class(auto_id=f"id_{action.name}_%s")
+    return built
+
+
+def change_detail(request, pk: int):
+    try:
+        change = selectors.change_for_detail(pk)
+    except Change.DoesNotExist:
+        raise Http404(_("No such change.")) from None
+    user = request.user
+    actions = available_actions(change, user)
+    in_calendar = change.status in {
+        Status.DRAFT, Status.SUBMITTED, Status.ASSESSED, Status.AWAITING_APPROVAL,
+        Status.APPROVED, Status.SCHEDULED,
+    }  # fmt: skip
+    context = {
+        "change": change,
+        "policy": change.policy,
+        "actions": actions,
+        "action_forms": _action_forms(change, actions),
+        "blocked": blocked_actions(change, user),
+        "timeline": selectors.timeline(change),
+        "risk_factors": risk.explain(change.risk_reasons),
+        "prechecks": change.checklist("precheck"),
+        "verifications": change.checklist("verification"),
+        "tally": change.tally(),
+        "freezes": freeze_periods_for(change) if in_calendar else [],
+        "lead_days": lead_days(change, change.submitted_at or timezone.now())
+        if in_calendar
+        else None,
+        "can_edit": change.status == Status.DRAFT and may_edit(change, user),
+        "can_precheck": change.status in PRECHECK_STATES and may_implement(change, user),
+        "can_verify": change.status == Status.VERIFYING and may_verify(change, user),
+        "can_log": change.status in WORK_LOG_STATES
+        and (may_implement(change, user) or may_verify(change, user)),
+        "check_results": forms.ChecklistItem.Result.choices,
+        "now": timezone.now(),
+    }
+    return render(request, "changes/change_detail.html", context)
+
+
+def _form_save(form, build):
+    """Run `build()` if the form is valid; map domain errors onto the form."""
+    if not form.is_valid():
+        return None
+    try:
+        return build()
+    except PermissionDenied:
+        raise
+    except DomainError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+    return None
+
+
+def change_create(request):
+    if not request.user.has_perm("changes.add_change"):
+        raise PermissionDenied
+    form = forms.ChangeForm(request.POST or None, initial={"change_class": "normal"})
+    if request.method == "POST":
+        change = _form_save(
+            form,
+            lambda: svc.change_create(
+                actor=request.user,
+                source=WEB,
+                services=form.cleaned_data["services"],
+                **form.service_fields(),
+            ),  # fmt: skip
+        )
+        if change is not None:
+            messages.success(
+                request,
+                _("Draft %(ref)s saved. Submit it when the plans are complete.")
+                % {"ref": change.reference},
+            )
+            return redirect(change)
+    templates = StandardTemplate.objects.filter(status=StandardTemplate.Status.APPROVED)[:20]
+    return render(
+        request,
+        "changes/change_form.html",
+        {"form": form, "templates": templates, "policies": ChangeClassPolicy.objects.all()},
+    )
+
+
+def change_edit(request, pk: int):
+    change = get_object_or_404(Change, pk=pk)
+    if not may_edit(change, request.user):
+        raise PermissionDenied
+    if change.status != Status.DRAFT:
+        messages.error(request, _("Only a draft can be edited."))
+        return redirect(change)
+    form = forms.ChangeForm(request.POST or None, instance=change)
+    if request.method == "POST":
+        saved = _form_save(
+            form,
+            lambda: svc.change_update(
+                change_id=change.pk,
+                actor=request.user,
+                source=WEB,
+                services=form.cleaned_data["services"],
+                **form.service_fields(),
+            ),  # fmt: skip
+        )
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect(saved)
+        change.refresh_from_db()
+    return render(
+        request,
+        "changes/change_form.html",
+        {"form": form, "change": change, "policies": ChangeClassPolicy.objects.all()},
+    )
+
+
+@require_POST
+def change_delete(request, pk: int):
+    if run_action(
+        request,
+        lambda: svc.change_delete(change_id=pk, actor=request.user, source=WEB),
+        _("The draft was deleted."),
+    ):
+        return redirect("changes:list")
+    return redirect("changes:detail", pk=pk)
+
+
+def _maybe_meeting(data):
+    meeting = data.get("meeting")
+    return meeting.pk if meeting else None
+
+
+TRANSITIONS = {
+    "submit": (forms.NoInputForm, lambda pk, u, d: svc.change_submit(
+        change_id=pk, actor=u, source=WEB)),
+    "assess": (forms.AssessForm, lambda pk, u, d: svc.change_assess(
+        change_id=pk, actor=u, source=WEB, change_class=d["change_class"], note=d["note"])),
+    "request_approval": (forms.NoInputForm, lambda pk, u, d: svc.change_request_approval(
+        change_id=pk, actor=u, source=WEB)),
+    "approve": (forms.CommentInputForm, lambda pk, u, d: svc.change_approve(
+        change_id=pk, actor=u, source=WEB, comment=d["comment"])),
+    "reject": (forms.RejectForm, lambda pk, u, d: svc.change_reject(
+        change_id=pk, actor=u, source=WEB, comment=d["comment"])),
+    "vote": (forms.VoteForm, lambda pk, u, d: svc.change_vote(
+        change_id=pk, actor=u, source=WEB, decision=d["decision"], comment=d["comment"],
+        meeting_id=_maybe_meeting(d))),
+    "schedule": (forms.ScheduleForm, lambda pk, u, d: svc.change_schedule(
+        change_id=pk, actor=u, source=WEB, planned_start=d["planned_start"],
+        planned_end=d["planned_end"], implementer=d["implementer"])),
+    "reschedule": (forms.ScheduleForm, lambda pk, u, d: svc.change_reschedule(
+        change_id=pk, actor=u, source=WEB, planned_start=d["planned_start"],
+        planned_end=d["planned_end"], implementer=d["implementer"])),
+    "start": (forms.NoInputForm, lambda pk, u, d: svc.change_start(
+        change_id=pk, actor=u, source=WEB)),
+    "finish": (forms.FinishForm, lambda pk, u, d: svc.change_finish(
+        change_id=pk, actor=u, source=WEB, note=d["note"])),
+    "verify": (forms.VerifyForm, lambda pk, u, d: svc.change_verify(
+        change_id=pk, actor=u, source=WEB, report=d["report"])),
+    "fail": (forms.FailForm, lambda pk, u, d: svc.change_fail(
+        change_id=pk, actor=u, source=WEB, reason=d["reason"])),
+    "roll_back": (forms.RollBackForm, lambda pk, u, d: svc.change_roll_back(
+        change_id=pk, actor=u, source=WEB, notes=d["notes"])),
+    "start_review": (forms.ReviewForm, lambda pk, u, d: svc.change_start_review(
+        change_id=pk, actor=u, source=WEB, cause_analysis=d["cause_analysis"])),
+    "close": (forms.CloseForm, lambda pk, u, d: svc.change_close(
+        change_id=pk, actor=u, source=WEB, summary=d["summary"])),
+    "cancel": (forms.CancelForm, lambda pk, u, d: svc.change_cancel(
+        change_id=pk, actor=u, source=WEB, reason=d["reason"])),
+}  # fmt: skip
+
+
+def _back(request, pk: int):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return redirect(target)
+    return redirect("changes:detail", pk=pk)
+
+
+def _flash_form_errors(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+@require_POST
+def change_transition(request, pk: int, verb: str):
+    """POST /changes/<pk>/do/<verb>/: one transition through its service."""
+    if verb not in TRANSITIONS:
+        raise Http404
+    form_class, call = TRANSITIONS[verb]
+    form = form_class(request.POST)
+    if not form.is_valid():
+        _flash_form_errors(request, form)
+        return _back(request, pk)
+    run_action(
+        request,
+        lambda: call(pk, request.user, form.cleaned_data),
+        _("%(action)s: done.") % {"action": ACTIONS[verb].label},
+    )
+    return _back(request, pk)
+
+
+@require_POST
+def change_check(request, pk: int, item_pk: int):
+    form = forms.CheckForm(request.POST)
+    if form.is_valid():
+        run_action(
+            request,
+            lambda: svc.change_check_item(
+                change_id=pk, item_id=item_pk, actor=request.user, source=WEB,
+                result=form.cleaned_data["result"], note=form.cleaned_data["note"],
+            ),
+        )  # fmt: skip
+    else:
+        _flash_form_errors(request, form)
+    return redirect(f"{Change(pk=pk).get_absolute_url()}#checks")
+
+
+@require_POST
+def change_backup(request, pk: int):
+    form = forms.BackupForm(request.POST)
+    if form.is_valid():
+        run_action(
+            request,
+            lambda: svc.change_confirm_backup(change_id=pk, actor=request.user, source=WEB,
+                                              reference=form.cleaned_data["reference"]),
+            _("Backup confirmed."),
+        )  # fmt: skip
+    else:
+        _flash_form_errors(request, form)
+    return redirect(f"{Change(pk=pk).get_absolute_url()}#checks")
+
+
+@require_POST
+def change_work_log(request, pk: int):
+    form = forms.TextForm(request.POST)
+    if form.is_valid():
+        run_action(
+            request,
+            lambda: svc.change_log_work(change_id=pk, actor=request.user, source=WEB,
+                                        text=form.cleaned_data["text"]),
+        )  # fmt: skip
+    else:
+        _flash_form_errors(request, form)
+    return redirect(f"{Change(pk=pk).get_absolute_url()}#work-log")
+
+
+@require_POST
+def change_comment(request, pk: int):
+    form = forms.TextForm(request.POST)
+    if form.is_valid():
+        run_action(
+            request,
+            lambda: svc.change_comment(change_id=pk, actor=request.user, source=WEB,
+                                       text=form.cleaned_data["text"]),
+        )  # fmt: skip
+    else:
+        _flash_form_errors(request, form)
+    return redirect(f"{Change(pk=pk).get_absolute_url()}#timeline")

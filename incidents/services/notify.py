@@ -1,0 +1,94 @@
+"""Notifications: one log row per recipient (the in-app inbox), e-mailed by Celery on commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from itsm.models import Team
+
+from ..models import EscalationLevel, Incident, Notification
+
+User = get_user_model()
+
+
+def users_with_role(role: str, *, team: Team | None = None) -> list:
+    """Active users in a role: members of `team` first; everyone in the role if none."""
+    in_role = User.objects.filter(is_active=True, groups__name=role).distinct().order_by("pk")
+    if team is not None:
+        scoped = list(in_role.filter(memberships__team=team))
+        if scoped:
+            return scoped
+    return list(in_role)
+
+
+def level_recipients(level: EscalationLevel, incident: Incident) -> list:
+    if level.target_type == EscalationLevel.TargetType.PERSON:
+        return [level.person] if level.person and level.person.is_active else []
+    if level.target_type == EscalationLevel.TargetType.TEAM:
+        return list(
+            User.objects.filter(is_active=True, memberships__team_id=level.team_id)
+            .distinct()
+            .order_by("pk")
+        )
+    return users_with_role(level.role, team=incident.team)
+
+
+def team_leads(team: Team) -> list:
+    return list(
+        User.objects.filter(is_active=True, memberships__team=team, memberships__is_lead=True)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def notify(
+    incident: Incident,
+    *,
+    kind: str,
+    recipients: Iterable,
+    subject: str,
+    body: str = "",
+    at: datetime | None = None,
+) -> list[Notification]:
+    """Log the message for each recipient now; e-mail them once the transaction commits.
+
+    Must run inside the transaction that records the fact, so a rolled-back fact leaves
+    neither a log row nor an e-mail.
+    """
+    at = at or timezone.now()
+    seen: set[int] = set()
+    rows = []
+    for user in recipients:
+        if user is None or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        rows.append(
+            Notification(
+                incident=incident,
+                kind=kind,
+                recipient=user,
+                subject=str(subject)[:250],
+                body=str(body),
+                created_at=at,
+                email=user.email or "",
+            )
+        )
+    created = Notification.objects.bulk_create(rows)
+    ids = [row.pk for row in created if row.email]
+    if ids:
+        from ..tasks import send_notification_emails
+
+        transaction.on_commit(lambda: send_notification_emails.delay(ids))
+    return created
+
+
+def mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:
+    qs = Notification.objects.unread_for(user)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    return qs.update(read_at=timezone.now())

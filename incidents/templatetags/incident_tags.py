@@ -1,0 +1,58 @@
+"""Badges and durations for incident pages."""
+
+from datetime import timedelta
+
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+STATUS_CLASSES = {
+    "detected": "text-bg-danger",
+    "triaged": "text-bg-warning",
+    "acknowledged": "text-bg-primary",
+    "investigating": "text-bg-primary",
+    "waiting": "text-bg-secondary",
+    "recovered": "text-bg-info",
+    "verified": "text-bg-success",
+    "closed": "text-bg-light border",
+    "merged": "text-bg-light border",
+    "draft": "text-bg-secondary",
+    "in_review": "text-bg-warning",
+    "published": "text-bg-success",
+    "open": "text-bg-primary",
+    "done": "text-bg-success",
+    "cancelled": "text-bg-light border",
+}
+
+
+@register.simple_tag
+def status_badge(obj):
+    """A coloured badge with the translated label of obj.status."""
+    return format_html(
+        '<span class="badge {} status-{}">{}</span>',
+        STATUS_CLASSES.get(obj.status, "text-bg-secondary"),
+        obj.status,
+        obj.get_status_display(),
+    )
+
+
+@register.simple_tag
+def priority_badge(incident):
+    return format_html(
+        '<span class="badge prio-{}" title="{}">{}</span>',
+        incident.priority,
+        incident.get_priority_display(),
+        incident.priority,
+    )
+
+
+@register.filter
+def hm(value: timedelta | None) -> str:
+    """A duration as hours and minutes: "-1h 05m", "52h 30m" (what portal.js ticks)."""
+    if value is None:
+        return ""
+    seconds = int(value.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    minutes = abs(seconds) // 60
+    return f"{sign}{minutes // 60}h {minutes % 60:02d}m"

@@ -1,0 +1,23 @@
+// Incident pages: confirmations and a hint when the live part shows a new state.
+document.addEventListener("submit", (event) => {
+  const button = event.submitter;
+  if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+    event.preventDefault();
+  }
+});
+
+// The detail page polls #live; when the status changed, the buttons above are stale.
+document.addEventListener("htmx:afterSwap", () => {
+  const live = document.getElementById("live");
+  if (!live) return;
+  const first = document.body.dataset.incidentStatus || live.dataset.status;
+  document.body.dataset.incidentStatus = first;
+  if (live.dataset.status !== first) {
+    const banner = document.getElementById("stale-banner");
+    if (banner) banner.classList.remove("d-none");
+  }
+});
+document.addEventListener("DOMContentLoaded", () => {
+  const live = document.getElementById("live");
+  if (live) document.body.dataset.incidentStatus = live.dataset.status;
+});
