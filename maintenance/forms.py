@@ -25,6 +25,7 @@ class PlanForm(forms.ModelForm):
             "max_duration",
             "open_incident_on_failure",
             "incident_service",
+            "window",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -71,7 +72,7 @@ class JobForm(forms.ModelForm):
             "parameters",
             "services",
             "owner_team",
-            "change_template_id",
+            "change_template",
         ]
         widgets = {"services": forms.SelectMultiple(attrs={"size": 6})}
 
@@ -82,6 +83,14 @@ class JobForm(forms.ModelForm):
         fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
         fields["services"] = list(fields["services"])
         return fields
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from changes.models import StandardTemplate
+
+        self.fields["change_template"].queryset = StandardTemplate.objects.filter(
+            status=StandardTemplate.Status.APPROVED
+        )
 
     def _post_clean(self):
         # The service validates (one message for page and API); skip the model's full_clean.

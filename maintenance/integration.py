@@ -1,8 +1,9 @@
 """Everything maintenance needs from the other workflow apps, behind a few functions.
 
-The changes, incidents and backups apps are built beside this one. Until one provides what
-a function needs, the function raises a DomainError that says so; the run records that
-message as the job's output, so an administrator sees exactly what is missing.
+Changes (templates, windows, freeze periods, class policy) and incidents are wired here and
+nowhere else. Should an app be missing from an installation, the function raises a
+DomainError that says so; the run records it as the job's output. The backups app is asked
+for its own verdict on the latest backup when it offers one.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from datetime import datetime
 
 from django.apps import apps
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from itsm.audit import Source
 from itsm.errors import DomainError
 from itsm.models import Service, Team
 
@@ -73,6 +76,47 @@ def freeze_periods(*, start: datetime, end: datetime) -> list[WindowSlot]:
     ]
 
 
+SYSTEM_USERNAME = "maintenance"
+
+
+def system_actor():
+    """The account scheduled maintenance files changes as: it shows as the requester, so the
+    change history says who asked. It cannot log in (no usable password) and holds only the
+    permission to file changes, never to approve them."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    user, created = get_user_model().objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"first_name": "Scheduled", "last_name": "maintenance"},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if not user.user_permissions.filter(codename="add_change").exists():
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label="changes", codename="add_change")
+        )
+    return get_user_model().objects.get(pk=user.pk)  # a fresh instance: no stale perm cache
+
+
+@dataclass(frozen=True)
+class ClassRules:
+    lead_time_business_days: int
+    freeze_exempt: bool
+
+
+def class_rules(change_class: str) -> ClassRules:
+    """Lead time and freeze exemption of a change class, from the changes app's policy."""
+    policy_model = _model("changes", "ChangeClassPolicy", _("The change class policy"))
+    policy = policy_model.for_class(change_class)
+    return ClassRules(policy.lead_time_business_days, policy.freeze_exempt)
+
+
+def _ref(change) -> ChangeRef:
+    return ChangeRef(change.pk, change.reference, change.get_absolute_url())
+
+
 def create_standard_change(
     *,
     template_id: int,
@@ -84,14 +128,38 @@ def create_standard_change(
     end: datetime,
 ) -> ChangeRef:
     """A standard change from an approved template, planned into [start, end), its
-    checklist assigned to `owner_team`. Called by the "standard_change" job."""
-    raise DomainError(
-        _(
-            "Standard changes cannot be created yet: the changes app does not provide "
-            "changes from templates on this installation."
-        ),
-        code="integration_unavailable",
+    checklist assigned to `owner_team`. Called by the "standard_change" job. It starts
+    approved when the class policy allows; the owning team assigns the implementer."""
+    _model("changes", "Change", _("Standard changes"))
+    from changes.models import StandardTemplate
+    from changes.services import change_create_from_template
+
+    if not StandardTemplate.objects.filter(pk=template_id).exists():
+        raise DomainError(_("The job's standard change template no longer exists."))
+    fields = {"owner_team": owner_team} if owner_team else {}
+    change = change_create_from_template(
+        actor=system_actor(),
+        source=Source.SYSTEM,
+        template_id=template_id,
+        planned_start=start,
+        planned_end=end,
+        services=services or None,
+        title=title,
+        description=description,
+        **fields,
     )
+    return _ref(change)
+
+
+UPDATE_PLANS = {
+    "execution_plan": _lazy(
+        "Apply the update following the vendor's notes; check each affected service after."
+    ),
+    "rollback_plan": _lazy("Reinstall the previous version and restart the affected services."),
+    "backup_plan": _lazy(
+        "Take a backup or snapshot of the affected systems and confirm it before starting."
+    ),
+}
 
 
 def create_update_change(
@@ -104,25 +172,50 @@ def create_update_change(
     start: datetime,
     end: datetime,
 ) -> ChangeRef:
-    """A change that applies a pending update, planned into a maintenance window."""
-    raise DomainError(
-        _(
-            "Updates cannot be scheduled as changes yet: the changes app does not provide "
-            "changes on this installation."
-        ),
-        code="integration_unavailable",
+    """A change that applies a pending update in a maintenance window, submitted so that
+    it is assessed and approved like any other change of its class."""
+    _model("changes", "Change", _("Changes"))
+    from changes.services import change_create, change_submit
+
+    actor = system_actor()
+    change = change_create(
+        actor=actor,
+        source=Source.SYSTEM,
+        title=title,
+        services=services,
+        change_class=change_class,
+        description=description,
+        owner_team=owner_team,
+        planned_start=start,
+        planned_end=end,
+        **{name: str(text) for name, text in UPDATE_PLANS.items()},
     )
+    change = change_submit(change_id=change.pk, actor=actor, source=Source.SYSTEM)
+    return _ref(change)
 
 
 def open_incident(*, title: str, description: str, service: Service | None) -> str:
-    """Open an incident for a failed maintenance run; returns its reference."""
-    raise DomainError(
-        _(
-            "No incident was opened: the incidents app does not provide incidents on this "
-            "installation yet."
-        ),
-        code="integration_unavailable",
+    """Open an incident for a failed maintenance run (P3 by the default matrix: one function
+    affected, act now); returns its reference."""
+    _model("incidents", "Incident", _("Incidents"))
+    from incidents.models import Incident
+    from incidents.models.policy import BusinessImpact, Scope, Urgency
+    from incidents.services import incident_report
+
+    if service is None:
+        raise DomainError(_("No incident was opened: the plan names no service to open it on."))
+    incident = incident_report(
+        actor=None,
+        source=Source.SYSTEM,
+        title=title,
+        description=description,
+        service=service,
+        scope=Scope.ONE_FUNCTION,
+        business_impact=BusinessImpact.MINOR,
+        urgency=Urgency.IMMEDIATE,
+        detected_by=Incident.Source.OPERATIONS,
     )
+    return incident.reference
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,18 @@ class MaintenancePlan(models.Model):
         related_name="+",
         verbose_name=_("service for incidents"),
     )
+    window = models.ForeignKey(
+        "changes.MaintenanceWindow",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="maintenance_plans",
+        verbose_name=_("maintenance window"),
+        help_text=_(
+            "Standard changes of this plan go into this window; empty: the next window that "
+            "covers the job's services."
+        ),
+    )
     max_duration = models.DurationField(
         _("longest expected run"),
         default=timedelta(hours=2),
@@ -95,6 +107,10 @@ class MaintenancePlan(models.Model):
     def clean(self) -> None:
         if self.max_duration is not None and self.max_duration <= timedelta(0):
             raise ValidationError({"max_duration": _("The longest run must be positive.")})
+        if self.open_incident_on_failure and not self.incident_service_id:
+            raise ValidationError(
+                {"incident_service": _("Choose the service the incidents are opened on.")}
+            )
 
 
 class MaintenanceJob(models.Model):
@@ -121,10 +137,13 @@ class MaintenanceJob(models.Model):
         verbose_name=_("owning team"),
         help_text=_("Gets the change's checklist; defaults to the first service's owner."),
     )
-    change_template_id = models.PositiveIntegerField(
-        _("standard change template"),
+    change_template = models.ForeignKey(
+        "changes.StandardTemplate",
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
+        related_name="maintenance_jobs",
+        verbose_name=_("standard change template"),
         help_text=_("The approved standard change template the job creates its change from."),
     )
 
@@ -145,9 +164,7 @@ class MaintenanceJob(models.Model):
 
         validate_parameters(self.kind, self.parameters)
         if self.kind == JobKind.STANDARD_CHANGE and not self.change_template_id:
-            raise ValidationError(
-                {"change_template_id": _("A standard-change job needs a template.")}
-            )
+            raise ValidationError({"change_template": _("A standard-change job needs a template.")})
 
 
 class RunStatus(models.TextChoices):
@@ -380,8 +397,15 @@ class PendingUpdate(models.Model):
     window_name = models.CharField(_("maintenance window"), max_length=200, blank=True)
     window_start = models.DateTimeField(_("window starts"), null=True, blank=True)
     window_end = models.DateTimeField(_("window ends"), null=True, blank=True)
-    change_id = models.PositiveIntegerField(_("change"), null=True, blank=True)
-    change_reference = models.CharField(_("change"), max_length=64, blank=True)
+    change = models.ForeignKey(
+        "changes.Change",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pending_updates",
+        verbose_name=_("change"),
+    )
+    change_reference = models.CharField(_("change reference"), max_length=64, blank=True)
     scheduled_at = models.DateTimeField(_("scheduled"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     close_note = models.TextField(_("note"), blank=True)

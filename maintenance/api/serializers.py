@@ -30,7 +30,7 @@ class JobSerializer(serializers.ModelSerializer):
             "parameters",
             "services",
             "owner_team",
-            "change_template_id",
+            "change_template",
         ]
         # The service validates the parameters and the template, for page and API alike.
         extra_kwargs = {"position": {"required": False}}
@@ -58,6 +58,7 @@ class PlanSerializer(serializers.ModelSerializer):
             "is_active",
             "open_incident_on_failure",
             "incident_service",
+            "window",
             "max_duration",
             "next_run_at",
             "last_run_at",
@@ -152,7 +153,7 @@ class PendingUpdateSerializer(serializers.ModelSerializer):
             "window_name",
             "window_start",
             "window_end",
-            "change_id",
+            "change",
             "change_reference",
             "scheduled_at",
             "closed_at",
@@ -167,7 +168,7 @@ class PendingUpdateSerializer(serializers.ModelSerializer):
             "window_name",
             "window_start",
             "window_end",
-            "change_id",
+            "change",
             "change_reference",
             "scheduled_at",
             "closed_at",

@@ -44,7 +44,7 @@ def standard_change(ctx: JobContext) -> JobOutcome:
     from ..models import MaintenanceJob
 
     job = (
-        MaintenanceJob.objects.select_related("owner_team")
+        MaintenanceJob.objects.select_related("owner_team", "plan__window")
         .prefetch_related("services__owner_team")
         .get(pk=ctx.job_id)
     )
@@ -53,14 +53,23 @@ def standard_change(ctx: JobContext) -> JobOutcome:
     end = ctx.now + HORIZON
     windows = integration.maintenance_windows(start=ctx.now, end=end)
     freezes = integration.freeze_periods(start=ctx.now, end=end)
+    rules = integration.class_rules("standard")
+    impacted = {s.pk for service in services for s in service.impacted_services()}
     slot = choose_window(
-        windows, freezes, service_ids=service_ids, earliest=ctx.now, change_class="standard"
+        windows,
+        freezes,
+        service_ids=service_ids,
+        impacted_ids=impacted,
+        earliest=ctx.now,
+        freeze_exempt=rules.freeze_exempt,
+        window_id=job.plan.window_id,
     )
     if slot is None:
         names = ", ".join(s.name for s in services) or "every service"
+        where = f"“{job.plan.window}”" if job.plan.window_id else "a maintenance window"
         return JobOutcome(
             FAILED,
-            f"No maintenance window covering {names} outside a freeze in the next 90 days.",
+            f"No occurrence of {where} covering {names} outside a freeze in the next 90 days.",
             {},
         )
     team = job.owner_team or (services[0].owner_team if services else None)

@@ -26,9 +26,10 @@ PLAN_FIELDS = {
     "open_incident_on_failure",
     "incident_service",
     "max_duration",
+    "window",
 }
 JOB_FIELDS = {"name", "kind", "position", "is_active", "parameters", "owner_team"}
-JOB_FIELDS |= {"change_template_id"}
+JOB_FIELDS |= {"change_template"}
 # A timer fired later than this after its due time was missed (the portal was down).
 CATCH_UP_AFTER = timedelta(minutes=10)
 

@@ -188,9 +188,10 @@ def update_analyse(*, update_id: int, actor=None, source: str = Source.TIMER) ->
 
 
 def _owner_team(update: PendingUpdate):
-    for service in update.affected_services.all() or update.services.all():
-        return service.owner_team
-    return None
+    """The team owning the most critical service the update is applied to."""
+    services = update.services.select_related("owner_team__calendar").order_by("criticality")
+    first = services.first()
+    return first.owner_team if first else None
 
 
 @transaction.atomic
@@ -210,19 +211,22 @@ def update_schedule(
     update = PendingUpdate.objects.select_for_update().get(pk=update_id)
     if update.status != UpdateStatus.ANALYSED:
         raise Conflict(_("Only an analysed update can be scheduled."))
-    service_ids = set(update.affected_services.values_list("pk", flat=True))
+    team = _owner_team(update)
+    rules = integration.class_rules(update.suggested_class)
     earliest = earliest_start(
         now=now,
-        change_class=update.suggested_class,
+        rules=rules,
         security=update.is_security,
         notice_days=notice_days,
+        calendar=team.calendar.spec() if team and team.calendar else None,
     )
     slot = choose_window(
         windows,
         freezes,
-        service_ids=service_ids,
+        service_ids=set(update.services.values_list("pk", flat=True)),
+        impacted_ids=set(update.affected_services.values_list("pk", flat=True)),
         earliest=earliest,
-        change_class=update.suggested_class,
+        freeze_exempt=rules.freeze_exempt,
     )
     if slot is None:
         raise DomainError(
@@ -235,8 +239,8 @@ def update_schedule(
             "component": update.component, "version": update.version},
         description="\n\n".join(filter(None, [update.notes, update.analysis, update.advisory])),
         change_class=update.suggested_class,
-        services=affected,
-        owner_team=_owner_team(update),
+        services=list(update.services.all()) or affected,
+        owner_team=team,
         start=slot.start,
         end=slot.end,
     )  # fmt: skip

@@ -221,8 +221,8 @@ def test_analyse_and_schedule_actions(client_for):
     body = ops.post(f"{UPDATES}{update.pk}/analyse/").json()
     assert body["status"] == "analysed" and body["suggested_class"]
     response = ops.post(f"{UPDATES}{update.pk}/schedule/")
-    assert response.status_code == 400  # no change calendar yet: a clear message, no 500
-    assert "changes app" in response.json()["error"]["message"]
+    assert response.status_code == 400  # no maintenance window: a clear message, no 500
+    assert "No maintenance window" in response.json()["error"]["message"]
     assert PendingUpdate.objects.get(pk=update.pk).status == "analysed"
 
 

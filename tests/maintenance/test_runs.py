@@ -123,7 +123,7 @@ def test_no_incident_when_the_plan_does_not_ask(fake_jobs, admins, monkeypatch):
     assert services.run_execute(run_id=queued_run(plan).pk).incident_reference == ""
 
 
-def test_without_the_incidents_app_the_run_says_why_no_incident_was_opened(
+def test_a_plan_without_an_incident_service_says_why_no_incident_was_opened(
     fake_jobs, admins, run_on_commit
 ):
     plan = PlanFactory(open_incident_on_failure=True)
@@ -201,18 +201,3 @@ def test_real_jobs_end_to_end_through_the_eager_task(user_for, var_dir, run_on_c
     outputs = dict(run.job_runs.values_list("kind", "status"))
     assert set(outputs.values()) <= {"succeeded", "warning"}, run.job_runs.values("kind", "output")
     assert run.status in {"succeeded", "warning"} and run.duration is not None
-
-
-def test_a_standard_change_job_without_the_changes_app_fails_clearly(
-    user_for, admins, run_on_commit
-):
-    plan = PlanFactory()
-    JobFactory(plan=plan, kind=JobKind.STANDARD_CHANGE, change_template_id=1)
-    run = run_on_commit(
-        services.plan_run_now, plan_id=plan.pk, actor=user_for(roles.ADMINISTRATOR), source="web"
-    )
-    run = MaintenanceRun.objects.get(pk=run.pk)
-    job_run = run.job_runs.get()
-    assert job_run.status == "failed"
-    assert "changes app" in job_run.output
-    assert job_run.details == {"error": "integration_unavailable"}

@@ -1,21 +1,25 @@
 """Pending updates: analysis (affected services, class), the right window, notification."""
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django_fsm import TransitionNotAllowed
 
+from changes.models import Change
 from itsm import roles
 from itsm.audit import Source
 from itsm.errors import Conflict, DomainError
 from itsm.models import Service
 from maintenance import integration, services
-from maintenance.integration import ChangeRef, WindowSlot
+from maintenance.integration import ClassRules, WindowSlot
 from maintenance.jobs import FAILED, SUCCEEDED, JobContext, perform
 from maintenance.models import JobKind, PendingUpdate
 from maintenance.windows import choose_window, earliest_start
+from tests.changes.factories import FreezeFactory, WindowFactory
 from tests.itsm.factories import ServiceFactory, TeamFactory
 
 from .factories import UpdateFactory
@@ -86,101 +90,75 @@ def test_analysis_records_the_result_and_moves_to_analysed(catalogue):
 
 # --- window choice (pure) ---------------------------------------------------------------
 
+STANDARD, NORMAL = ClassRules(0, False), ClassRules(3, False)
+
 
 def test_security_goes_to_the_earliest_window_others_wait_for_notice():
     slots = sunday_windows()
-    security = earliest_start(now=MONDAY, change_class="standard", security=True, notice_days=7)
-    routine = earliest_start(now=MONDAY, change_class="standard", security=False, notice_days=7)
-    assert (
-        choose_window(slots, [], service_ids=set(), earliest=security, change_class="standard")
-        == slots[0]
-    )
-    assert (
-        choose_window(slots, [], service_ids=set(), earliest=routine, change_class="standard")
-        == slots[1]
-    )
+    security = earliest_start(now=MONDAY, rules=STANDARD, security=True, notice_days=7)
+    routine = earliest_start(now=MONDAY, rules=STANDARD, security=False, notice_days=7)
+    assert choose_window(slots, [], service_ids=set(), earliest=security) == slots[0]
+    assert choose_window(slots, [], service_ids=set(), earliest=routine) == slots[1]
 
 
-def test_a_normal_change_waits_three_business_days():
-    # Thursday 18:00 UTC (Friday 03:00 Seoul): three Korean business days → Wednesday.
+def test_a_normal_change_waits_three_business_days_on_the_teams_calendar():
+    # Thursday 18:00 UTC is Friday 03:00 in Seoul: three Korean business days → Wednesday.
     thursday = datetime(2026, 5, 14, 18, 0, tzinfo=UTC)
-    earliest = earliest_start(now=thursday, change_class="normal", security=False, notice_days=0)
+    earliest = earliest_start(now=thursday, rules=NORMAL, security=False, notice_days=0)
     assert earliest.date().isoformat() == "2026-05-19"
     slots = sunday_windows()
-    assert (
-        choose_window(slots, [], service_ids=set(), earliest=earliest, change_class="normal")
-        == slots[1]
-    )
+    assert choose_window(slots, [], service_ids=set(), earliest=earliest) == slots[1]
 
 
 def test_windows_that_do_not_cover_the_services_are_skipped():
-    narrow = WindowSlot(
-        MONDAY + timedelta(days=1),
-        MONDAY + timedelta(days=1, hours=2),
-        "DB only",
-        frozenset({1}),
-        2,
-    )
+    tuesday = MONDAY + timedelta(days=1)
+    narrow = WindowSlot(tuesday, tuesday + timedelta(hours=2), "DB only", frozenset({1}), 2)
     wide = sunday_windows(1)[0]
-    chosen = choose_window(
-        [narrow, wide], [], service_ids={1, 2}, earliest=MONDAY, change_class="standard"
-    )
-    assert chosen == wide
+    assert choose_window([narrow, wide], [], service_ids={1, 2}, earliest=MONDAY) == wide
+    assert choose_window([narrow, wide], [], service_ids={1}, earliest=MONDAY) == narrow
     assert (
-        choose_window([narrow, wide], [], service_ids={1}, earliest=MONDAY, change_class="standard")
-        == narrow
+        choose_window([narrow, wide], [], service_ids=set(), earliest=MONDAY, window_id=1) == wide
     )
 
 
-def test_freeze_periods_are_avoided_except_by_emergencies():
+def test_freeze_periods_are_avoided_unless_the_class_is_exempt():
     slots = sunday_windows(2)
-    freeze = WindowSlot(
-        slots[0].start - timedelta(days=1), slots[0].end, "Release freeze", frozenset({5}), 9
-    )
-    assert (
-        choose_window(slots, [freeze], service_ids={5}, earliest=MONDAY, change_class="standard")
-        == slots[1]
-    )
-    assert (
-        choose_window(slots, [freeze], service_ids={6}, earliest=MONDAY, change_class="standard")
-        == slots[0]
-    )
-    assert (
-        choose_window(slots, [freeze], service_ids={5}, earliest=MONDAY, change_class="emergency")
-        == slots[0]
-    )
+    start = slots[0].start - timedelta(days=1)
+    freeze = WindowSlot(start, slots[0].end, "Release freeze", frozenset({5}), 9)
+    choose = partial(choose_window, slots, [freeze], earliest=MONDAY)
+    assert choose(service_ids={5}) == slots[1]
+    assert choose(service_ids={6}) == slots[0]
+    assert choose(service_ids={6}, impacted_ids={5}) == slots[1]  # impacted services count
+    assert choose(service_ids={5}, freeze_exempt=True) == slots[0]
 
 
 def test_no_window_at_all_is_none():
-    assert (
-        choose_window([], [], service_ids=set(), earliest=MONDAY, change_class="standard") is None
-    )
+    assert choose_window([], [], service_ids=set(), earliest=MONDAY) is None
 
 
-# --- the weekly job ---------------------------------------------------------------------
+# --- the weekly job, with the real change calendar and change services ---------------------
 
 
 @pytest.fixture
-def calendar(monkeypatch):
-    """The change calendar and change creation, as the changes app will provide them."""
-    created = []
-
-    def create_update_change(**kwargs):
-        created.append(kwargs)
-        return ChangeRef(100 + len(created), f"CHG-{100 + len(created)}")
-
-    monkeypatch.setattr(integration, "maintenance_windows", lambda start, end: sunday_windows())
-    monkeypatch.setattr(integration, "freeze_periods", lambda start, end: [])
-    monkeypatch.setattr(integration, "create_update_change", create_update_change)
-    return created
+def sunday_window(catalogue):
+    """The changes app's weekly Sunday 01:00-05:00 UTC window, every service."""
+    return WindowFactory(
+        name="Sunday early morning",
+        start=datetime(2026, 5, 3, 1, 0, tzinfo=UTC),
+        end=datetime(2026, 5, 3, 5, 0, tzinfo=UTC),
+        recurrence="weekly",
+    )
 
 
 def weekly(now=MONDAY, **parameters):
     context = JobContext(None, JobKind.PENDING_UPDATES, "weekly", parameters, now)
-    return perform(context)
+    with time_machine.travel(now, tick=False):
+        return perform(context)
 
 
-def test_the_weekly_job_puts_each_update_into_the_right_window(catalogue, calendar, run_on_commit):
+def test_the_weekly_job_puts_each_update_into_the_right_window(
+    catalogue, sunday_window, run_on_commit
+):
     routine = UpdateFactory(component="libxml", services=[catalogue["wiki"]])
     patch = UpdateFactory(
         component="openssl", kind="security", severity=2, services=[catalogue["api"]]
@@ -189,34 +167,67 @@ def test_the_weekly_job_puts_each_update_into_the_right_window(catalogue, calend
     assert outcome.status == SUCCEEDED, outcome.output
     patch, routine = (PendingUpdate.objects.get(pk=u.pk) for u in (patch, routine))
     first, second = sunday_windows()[:2]
-    assert (patch.status, patch.window_start) == ("scheduled", first.start)
+    # The security patch takes the earliest Sunday; the routine one waits a week of notice.
+    assert (patch.status, patch.window_start, patch.window_end) == (
+        "scheduled",
+        first.start,
+        first.end,
+    )
     assert (routine.status, routine.window_start) == ("scheduled", second.start)
-    assert patch.change_reference == "CHG-101"  # security patches are scheduled first
-    change = calendar[0]
-    assert change["change_class"] == "standard" and change["owner_team"] == catalogue["team"]
-    assert {s.slug for s in change["services"]} == {"api", "web"}
-    assert (change["start"], change["end"]) == (first.start, first.end)
-    # Stakeholders: the owning teams of the affected services.
-    recipients = sorted(address for message in mail.outbox for address in message.to)
+    change = Change.objects.get(pk=patch.change_id)
+    assert patch.change_reference == change.reference
+    assert (change.planned_start, change.planned_end) == (first.start, first.end)
+    assert change.change_class == "standard" and change.status != "draft"  # submitted
+    assert change.owner_team == catalogue["team"]
+    assert change.requester.username == "maintenance"
+    assert {s.slug for s in change.services.all()} == {"api"}
+    assert "openssl" in change.title
+    # Stakeholders: the owning teams of the affected services (API and Web).
+    recipients = {address for message in mail.outbox for address in message.to}
     assert "platform@example.com" in recipients
-    assert len(mail.outbox) == 2
 
 
-def test_an_update_without_a_suitable_window_stays_analysed_and_the_run_warns(
-    catalogue, monkeypatch, calendar
+def test_a_critical_security_patch_is_an_emergency_change_even_in_a_freeze(
+    catalogue, sunday_window
 ):
-    monkeypatch.setattr(integration, "maintenance_windows", lambda start, end: [])
+    first = sunday_windows()[0]
+    FreezeFactory(start=first.start - timedelta(hours=1), end=first.end + timedelta(hours=1))
+    patch = UpdateFactory(kind="security", severity=1, services=[catalogue["db"]])
+    routine = UpdateFactory(kind="bugfix", severity=4, services=[catalogue["wiki"]])
+    outcome = weekly(notice_days=0)
+    assert outcome.status == SUCCEEDED, outcome.output
+    patch, routine = (PendingUpdate.objects.get(pk=u.pk) for u in (patch, routine))
+    assert patch.suggested_class == "emergency" and patch.window_start == first.start
+    assert Change.objects.get(pk=patch.change_id).status == "awaiting_approval"
+    assert routine.window_start == sunday_windows()[1].start  # the freeze is respected
+
+
+def test_a_normal_change_is_scheduled_after_its_lead_time(catalogue, sunday_window):
+    # Thursday 14 May: three business days on the team's Korean calendar reach Tuesday 19th,
+    # so Sunday 17th is too early and the change goes to Sunday 24th.
+    update = UpdateFactory(kind="feature", services=[catalogue["wiki"]])
+    thursday = datetime(2026, 5, 14, 9, 0, tzinfo=UTC)
+    assert weekly(now=thursday, notice_days=0).status == SUCCEEDED
+    update = PendingUpdate.objects.get(pk=update.pk)
+    assert update.suggested_class == "normal"
+    assert update.window_start == datetime(2026, 5, 24, 1, 0, tzinfo=UTC)
+
+
+def test_an_update_without_a_suitable_window_stays_analysed_and_the_run_warns(catalogue):
     update = UpdateFactory(services=[catalogue["wiki"]])
     outcome = weekly()
     assert outcome.status == "warning" and "No maintenance window" in outcome.output
     assert PendingUpdate.objects.get(pk=update.pk).status == "analysed"
 
 
-def test_without_the_changes_app_the_weekly_job_fails_and_says_why(catalogue):
+def test_without_a_change_calendar_the_weekly_job_fails_and_says_why(catalogue, monkeypatch):
+    def unavailable(**kwargs):
+        raise DomainError("The change calendar is not available.")
+
+    monkeypatch.setattr(integration, "maintenance_windows", unavailable)
     update = UpdateFactory(services=[catalogue["wiki"]])
     outcome = weekly()
-    assert outcome.status == FAILED
-    assert "change calendar" in outcome.output.lower()
+    assert outcome.status == FAILED and "change calendar is not available" in outcome.output
     assert PendingUpdate.objects.get(pk=update.pk).status == "analysed"
 
 
@@ -249,7 +260,7 @@ def test_dismissing_needs_a_reason(user_for):
         )
 
 
-def test_a_scheduled_update_cannot_be_edited(user_for, catalogue, calendar):
+def test_a_scheduled_update_cannot_be_edited(user_for, catalogue, sunday_window):
     update = UpdateFactory(services=[catalogue["wiki"]])
     weekly(notice_days=0)
     with pytest.raises(Conflict):

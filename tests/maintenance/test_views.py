@@ -190,12 +190,12 @@ def test_registering_and_dismissing_an_update_through_the_pages(browser_for):
     assert "not allowed in the current state" in " ".join(messages_of(response))
 
 
-def test_scheduling_without_a_change_calendar_flashes_why(browser_for):
+def test_scheduling_without_a_window_flashes_why(browser_for):
     update = UpdateFactory(services=[ServiceFactory()])
     response = browser_for(roles.OPS_LEADER).post(
         reverse("maintenance:update_action", args=[update.pk, "schedule"]), follow=True
     )
-    assert "changes app" in " ".join(messages_of(response))
+    assert "No maintenance window" in " ".join(messages_of(response))
     assert PendingUpdate.objects.get(pk=update.pk).status == "analysed"
 
 
