@@ -29,4 +29,29 @@ def seed() -> None:
             severity=severity,
             advisory=advisory,
         )
+    _wire_security_patches()
     plans_ensure_armed()
+
+
+def _wire_security_patches() -> None:
+    """Point the monthly security-patch job at the changes app's demo template."""
+    from changes.models import StandardTemplate
+
+    from .models import JobKind, MaintenanceJob
+    from .services import job_update
+
+    template = StandardTemplate.objects.filter(
+        name="Monthly OS security patch", status=StandardTemplate.Status.APPROVED
+    ).first()
+    job = MaintenanceJob.objects.filter(
+        plan__name="Monthly review", kind=JobKind.STANDARD_CHANGE, change_template=None
+    ).first()
+    if template and job:
+        job_update(
+            job_id=job.pk,
+            actor=None,
+            source=Source.SYSTEM,
+            change_template=template,
+            is_active=True,
+            services=list(template.services.all()),
+        )

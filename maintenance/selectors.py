@@ -32,13 +32,13 @@ def plans() -> QuerySet[MaintenancePlan]:
 
 def plan_detail(plan_id: int) -> MaintenancePlan:
     return (
-        MaintenancePlan.objects.select_related("incident_service")
+        MaintenancePlan.objects.select_related("incident_service", "window")
         .prefetch_related(
             Prefetch(
                 "jobs",
-                queryset=MaintenanceJob.objects.select_related("owner_team").prefetch_related(
-                    "services"
-                ),
+                queryset=MaintenanceJob.objects.select_related(
+                    "owner_team", "change_template"
+                ).prefetch_related("services"),
             )
         )
         .get(pk=plan_id)
@@ -66,6 +66,24 @@ def updates() -> QuerySet[PendingUpdate]:
         Prefetch("services", queryset=services),
         Prefetch("affected_services", queryset=services),
     )
+
+
+def calendar_ahead(*, days: int = 14) -> dict:
+    """Maintenance windows and freeze periods of the coming days, from the change calendar."""
+    from itsm.errors import DomainError
+
+    from . import integration
+
+    now = timezone.now()
+    end = now + timedelta(days=days)
+    try:
+        return {
+            "windows": integration.maintenance_windows(start=now, end=end)[:20],
+            "freezes": integration.freeze_periods(start=now, end=end),
+            "days": days,
+        }
+    except DomainError as exc:
+        return {"windows": [], "freezes": [], "days": days, "unavailable": exc.message}
 
 
 def my_work(user) -> list[dict]:

@@ -43,7 +43,12 @@ def plan_list(request):
     return render(
         request,
         "maintenance/plan_list.html",
-        {"filter": filterset, "plans": filterset.qs, "now": timezone.now()},
+        {
+            "filter": filterset,
+            "plans": filterset.qs,
+            "now": timezone.now(),
+            "calendar": selectors.calendar_ahead(days=14),
+        },
     )
 
 

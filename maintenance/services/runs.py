@@ -14,6 +14,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from itsm.audit import Source, record_event
 from itsm.errors import DomainError
@@ -99,24 +100,29 @@ def run_execute(*, run_id: int) -> MaintenanceRun | None:
 
 
 def _summary(job_runs: list[JobRun]) -> tuple[str, str]:
+    total = len(job_runs)
     failed = [j for j in job_runs if j.status == JobRunStatus.FAILED]
     warned = [j for j in job_runs if j.status == JobRunStatus.WARNING]
     if failed:
-        names = ", ".join(j.name for j in failed)
-        return "fail", _("%(n)s of %(total)s jobs failed: %(names)s.") % {
+        text = ngettext(
+            "%(n)s of %(total)s job failed: %(names)s.",
+            "%(n)s of %(total)s jobs failed: %(names)s.",
+            total,
+        )
+        return "fail", text % {
             "n": len(failed),
-            "total": len(job_runs),
-            "names": names,
+            "total": total,
+            "names": ", ".join(j.name for j in failed),
         }
     if warned:
-        names = ", ".join(j.name for j in warned)
-        return "warn", _("All %(total)s jobs ran; look at: %(names)s.") % {
-            "total": len(job_runs),
-            "names": names,
-        }
+        text = ngettext(
+            "The job ran; look at: %(names)s.", "All %(total)s jobs ran; look at: %(names)s.", total
+        )
+        return "warn", text % {"total": total, "names": ", ".join(j.name for j in warned)}
     if not job_runs:
         return "succeed", _("The plan had no active jobs.")
-    return "succeed", _("All %(total)s jobs succeeded.") % {"total": len(job_runs)}
+    text = ngettext("The job succeeded.", "All %(total)s jobs succeeded.", total)
+    return "succeed", text % {"total": total}
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_fsm import TransitionNotAllowed, has_transition_perm
 
 from itsm.audit import Source, record_event
@@ -141,9 +142,10 @@ def analyse(update: PendingUpdate) -> Analysis:
         reasons.append(_("No service is linked: it is scheduled into a window for every service."))
     else:
         reasons.append(
-            _("Affects %(n)s services: %(names)s.")
+            ngettext("Affects %(n)s service: %(names)s.", "Affects %(n)s services: %(names)s.",
+                     len(services))
             % {"n": len(services), "names": ", ".join(s.name for s in services)}
-        )
+        )  # fmt: skip
     critical = [s for s in services if s.criticality == Service.Criticality.CRITICAL]
     if update.kind == UpdateKind.SECURITY and update.severity == UpdateSeverity.CRITICAL:
         change_class = "emergency"

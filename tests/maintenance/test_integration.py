@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from changes.models import Change
 from incidents.models import Incident
@@ -127,7 +128,7 @@ def test_a_failed_run_opens_a_p3_incident_on_the_plans_service(monkeypatch, make
     assert run.incident_reference == incident.reference
     assert incident.service == service and incident.priority == "P3"
     assert "Nightly checks" in incident.title
-    assert "jobs failed" in incident.description
+    assert "job failed" in incident.description
 
 
 def test_a_plan_that_opens_incidents_must_name_a_service(user_for):
@@ -139,3 +140,10 @@ def test_a_plan_that_opens_incidents_must_name_a_service(user_for):
             schedule="0 3 * * *",
             open_incident_on_failure=True,
         )
+
+
+def test_the_plan_list_shows_the_coming_windows_and_freezes(client, user_for, operated):
+    FreezeFactory(name="Year-end freeze", start=timezone.now() + timedelta(days=3))
+    client.force_login(user_for(roles.OPS_MANAGER))
+    html = client.get("/maintenance/").content.decode()
+    assert "Sunday early morning" in html and "Year-end freeze" in html
