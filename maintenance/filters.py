@@ -1,13 +1,14 @@
 """One FilterSet per list, shared by the page and the API list."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from itsm.models import Service
 
 from .models import (
     JobKind,
+    JobRun,
     MaintenancePlan,
     MaintenanceRun,
     PendingUpdate,
@@ -54,7 +55,7 @@ class RunFilter(django_filters.FilterSet):
         fields = ["plan", "status", "trigger"]
 
     def with_job_kind(self, queryset, name, value):
-        return queryset.filter(job_runs__kind=value).distinct()
+        return queryset.filter(Exists(JobRun.objects.filter(run=OuterRef("pk"), kind=value)))
 
 
 class UpdateFilter(django_filters.FilterSet):

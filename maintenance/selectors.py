@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,10 +46,19 @@ def plan_detail(plan_id: int) -> MaintenancePlan:
     )
 
 
+def _count_of(job_runs: QuerySet) -> Subquery:
+    counted = job_runs.order_by().values("run").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def runs() -> QuerySet[MaintenanceRun]:
+    """Runs with their job counts. Correlated subqueries rather than a GROUP BY over the
+    join: PostgreSQL evaluates them for the page's rows only, and the paginator's COUNT
+    leaves them out, so a page costs the same with 100 or 100,000 runs on record."""
+    mine = JobRun.objects.filter(run=OuterRef("pk"))
     return MaintenanceRun.objects.select_related("plan", "requested_by").annotate(
-        job_count=Count("job_runs", distinct=True),
-        failed_jobs=Count("job_runs", filter=Q(job_runs__status="failed"), distinct=True),
+        job_count=_count_of(mine),
+        failed_jobs=_count_of(mine.filter(status="failed")),
     )
 
 

@@ -34,14 +34,14 @@ JOB_FIELDS |= {"change_template"}
 CATCH_UP_AFTER = timedelta(minutes=10)
 
 
-def plan_arm(plan: MaintenancePlan, *, now: datetime, after: datetime | None = None) -> None:
-    """Arm the plan's timer at its next occurrence after `after` (default now), or cancel
-    it for an inactive plan. Saves next_run_at; the caller holds the plan's lock."""
+def plan_arm(plan: MaintenancePlan, *, now: datetime) -> None:
+    """Arm the plan's timer at its next occurrence after now, or cancel it for an inactive
+    plan. Saves next_run_at (and last_run_at); the caller holds the plan's lock."""
     if not plan.is_active:
         timer_cancel(subject=plan, kind=PLAN_TIMER)
         plan.next_run_at = None
     else:
-        due = next_occurrence(plan.schedule, plan.time_zone, after=max(after or now, now))
+        due = next_occurrence(plan.schedule, plan.time_zone, after=now)
         timer_arm(
             subject=plan,
             kind=PLAN_TIMER,
@@ -49,7 +49,7 @@ def plan_arm(plan: MaintenancePlan, *, now: datetime, after: datetime | None = N
             payload={"schedule": plan.schedule, "time_zone": plan.time_zone},
         )
         plan.next_run_at = due
-    plan.save(update_fields=["next_run_at", "updated_at"])
+    plan.save(update_fields=["next_run_at", "last_run_at", "updated_at"])
 
 
 def _apply(instance, fields: dict, allowed: set[str]) -> dict:
@@ -155,8 +155,7 @@ def plan_fire(*, plan_id: int, due_at: datetime, now: datetime) -> MaintenanceRu
     except IntegrityError:
         return None  # a concurrent delivery recorded this occurrence first
     plan.last_run_at = now
-    plan.save(update_fields=["last_run_at", "updated_at"])
-    plan_arm(plan, now=now, after=due_at)
+    plan_arm(plan, now=now)  # the next occurrence after now: missed ones are not repeated
     record_event(
         plan,
         action="run caught up" if trigger == RunTrigger.CATCH_UP else "run due",
