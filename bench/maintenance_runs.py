@@ -172,6 +172,7 @@ def seed_history(count: int) -> None:
 
 
 def bench_history(count: int, repeat: int) -> None:
+    from django.contrib.auth.models import Group
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -191,7 +192,7 @@ def bench_history(count: int, repeat: int) -> None:
         )
         run_size, job_size = cursor.fetchone()
     user = User.objects.create_user("bench-admin", password="x" * 12, is_superuser=True)
-    user.groups.add(*__import__("django.contrib.auth.models", fromlist=["Group"]).Group.objects.filter(name=roles.ADMINISTRATOR))
+    user.groups.add(Group.objects.get(name=roles.ADMINISTRATOR))
     client = Client()
     client.force_login(user)
     plan = MaintenancePlan.objects.order_by("pk").first()
@@ -238,7 +239,8 @@ def bench_self_jobs() -> None:
         outcome = perform(context)
         rows.append([kind, outcome.status, f"{(time.perf_counter() - began) * 1000:.0f}"])
     print(f"\ndatabase size: {database_size() / 1e6:,.1f} MB")
-    table("self-jobs on this database (autocommit, as in the worker)", ["job", "result", "ms"], rows)
+    title = "self-jobs on this database (autocommit, as in the worker)"
+    table(title, ["job", "result", "ms"], rows)
 
 
 def main() -> None:

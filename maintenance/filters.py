@@ -34,8 +34,16 @@ class PlanFilter(django_filters.FilterSet):
 
 class RunFilter(django_filters.FilterSet):
     plan = django_filters.ModelChoiceFilter(queryset=MaintenancePlan.objects.all(), label=_("Plan"))
-    status = django_filters.MultipleChoiceFilter(choices=RunStatus.choices, label=_("Result"))
-    trigger = django_filters.MultipleChoiceFilter(choices=RunTrigger.choices, label=_("Trigger"))
+    status = django_filters.MultipleChoiceFilter(
+        distinct=False,  # a column of the row itself: no join, no duplicates
+        choices=RunStatus.choices,
+        label=_("Result"),
+    )
+    trigger = django_filters.MultipleChoiceFilter(
+        distinct=False,  # a column of the row itself: no join, no duplicates
+        choices=RunTrigger.choices,
+        label=_("Trigger"),
+    )
     job_kind = django_filters.ChoiceFilter(
         choices=JobKind.choices, method="with_job_kind", label=_("Job")
     )
@@ -60,10 +68,20 @@ class RunFilter(django_filters.FilterSet):
 
 class UpdateFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    status = django_filters.MultipleChoiceFilter(choices=UpdateStatus.choices, label=_("State"))
-    kind = django_filters.MultipleChoiceFilter(choices=UpdateKind.choices, label=_("Type"))
+    status = django_filters.MultipleChoiceFilter(
+        distinct=False,  # a column of the row itself: no join, no duplicates
+        choices=UpdateStatus.choices,
+        label=_("State"),
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        distinct=False,  # a column of the row itself: no join, no duplicates
+        choices=UpdateKind.choices,
+        label=_("Type"),
+    )
     severity = django_filters.MultipleChoiceFilter(
-        choices=UpdateSeverity.choices, label=_("Severity")
+        distinct=False,  # a column of the row itself: no join, no duplicates
+        choices=UpdateSeverity.choices,
+        label=_("Severity"),
     )
     service = django_filters.ModelChoiceFilter(
         queryset=Service.objects.all(),

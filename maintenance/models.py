@@ -222,7 +222,11 @@ class MaintenanceRun(models.Model):
         verbose_name = _("maintenance run")
         verbose_name_plural = _("maintenance runs")
         ordering = ["-scheduled_for", "-pk"]
-        indexes = [models.Index(fields=["plan", "-scheduled_for"], name="maint_run_plan_recent")]
+        indexes = [
+            models.Index(fields=["plan", "-scheduled_for"], name="maint_run_plan_recent"),
+            # "Failed runs" is the question asked most: the filter and its count use this.
+            models.Index(fields=["status", "-scheduled_for"], name="maint_run_status_recent"),
+        ]
         constraints = [
             # One scheduled run per occurrence, however often the timer is delivered.
             models.UniqueConstraint(
@@ -317,6 +321,7 @@ class JobRun(models.Model):
         verbose_name = _("job run")
         verbose_name_plural = _("job runs")
         ordering = ["run", "position", "pk"]
+        indexes = [models.Index(fields=["kind", "run"], name="maint_jobrun_kind_run")]
 
     def __str__(self) -> str:
         return f"{self.name}: {self.get_status_display()}"
