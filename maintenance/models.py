@@ -165,6 +165,11 @@ class MaintenanceJob(models.Model):
         validate_parameters(self.kind, self.parameters)
         if self.kind == JobKind.STANDARD_CHANGE and not self.change_template_id:
             raise ValidationError({"change_template": _("A standard-change job needs a template.")})
+        template = self.change_template if self.change_template_id else None
+        if template is not None and template.status != "approved":
+            raise ValidationError(
+                {"change_template": _("Only an approved standard change template can be used.")}
+            )
 
 
 class RunStatus(models.TextChoices):

@@ -2,6 +2,7 @@
 template in the maintenance window, incidents for failed runs."""
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 import time_machine
@@ -147,3 +148,15 @@ def test_the_plan_list_shows_the_coming_windows_and_freezes(client, user_for, op
     client.force_login(user_for(roles.OPS_MANAGER))
     html = client.get("/maintenance/").content.decode()
     assert "Sunday early morning" in html and "Year-end freeze" in html
+
+
+def test_a_job_refuses_a_template_that_is_not_approved(user_for, operated):
+    proposed = TemplateFactory(status="proposed")
+    plan = PlanFactory()
+    admin = user_for(roles.ADMINISTRATOR)
+    add = partial(services.job_add, plan_id=plan.pk, actor=admin, source=Source.API,
+                  name="Patch", kind=JobKind.STANDARD_CHANGE)  # fmt: skip
+    with pytest.raises(DomainError):
+        add(change_template=proposed)
+    job = add(change_template=operated["template"])
+    assert job.change_template == operated["template"]
