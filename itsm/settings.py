@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "incidents",
     "releases",
     "backups",
+    "oncall",
     "maintenance",
 ]
 
