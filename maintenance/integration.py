@@ -9,7 +9,8 @@ for its own verdict on the latest backup when it offers one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.apps import apps
 from django.utils.translation import gettext as _
@@ -226,14 +227,74 @@ class BackupCheck:
 
 
 def latest_backup_check(*, now: datetime, max_age_hours: int) -> BackupCheck | None:
-    """The backups app's own verdict on the portal's latest backup, or None when the app
-    exposes none yet (the job then inspects the newest file under the backups folder)."""
+    """The backups app's verdict on the portal's own latest backup, or None when there is no
+    portal backup target (the job then inspects the newest file under the backups folder).
+
+    A backup not yet verified is verified now (checksum, test restore, row counts: the
+    backups app's own procedure); a verified one has its file checked against its checksum
+    again, since a file can rot after it was verified. The age is held against the target's
+    RPO, or `max_age_hours` when the target has none.
+    """
     try:
-        from backups import services as backup_services  # noqa: F401
-    except ImportError:
+        run_model = apps.get_model("backups", "BackupRun")
+        target_model = apps.get_model("backups", "BackupTarget")
+    except LookupError:
         return None
-    verify = getattr(backup_services, "portal_backup_verify_latest", None)
-    if verify is None:
+    target = target_model.objects.filter(is_portal=True).first()
+    if target is None:
         return None
-    result = verify(now=now, max_age_hours=max_age_hours)
-    return BackupCheck(bool(result.ok), str(result.message), dict(result.details or {}))
+    from django.urls import reverse
+
+    from backups.portal import storage
+    from backups.portal.backup import portal_verify
+
+    status = run_model.Status
+    limit = target.rpo or timedelta(hours=max_age_hours)
+    run = (
+        run_model.objects.filter(target=target, status__in=run_model.HOLDS_DATA)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    if run is None:
+        return BackupCheck(
+            False,
+            _("No backup of the portal's database is on record (target “%(target)s”).")
+            % {"target": target.name},
+            {"target": target.pk},
+        )
+    lines, problems = [], []
+    if run.status == status.SUCCEEDED:
+        run = portal_verify(run_id=run.pk, actor=None, source=Source.SYSTEM)
+        lines.append(_("Verified now: %(note)s") % {"note": run.verification_note or "-"})
+    elif run.status == status.VERIFIED and run.location:
+        path = Path(run.location)
+        if not path.is_file():
+            problems.append(_("The backup file is missing: %(path)s") % {"path": path})
+        elif storage.sha256(path) != run.checksum:
+            problems.append(_("The file no longer matches its checksum: it was damaged."))
+        else:
+            lines.append(_("Verified earlier; the file still matches its checksum."))
+    if run.status == status.VERIFICATION_FAILED:
+        problems.append(
+            _("Its verification failed: %(reason)s") % {"reason": run.failure_reason or "-"}
+        )
+    point = run.recovery_point or run.finished_at or now
+    age = now - point
+    if age > limit:
+        problems.append(
+            _("It is %(age)s old, beyond the recovery point objective of %(limit)s.")
+            % {"age": str(age).split(".")[0], "limit": limit}
+        )
+    head = _("Latest portal backup: run #%(run)s, %(status)s, recovery point %(point)s UTC.") % {
+        "run": run.pk,
+        "status": run.get_status_display(),
+        "point": f"{point:%Y-%m-%d %H:%M}",
+    }
+    details = {
+        "run": run.pk,
+        "status": run.status,
+        "age_hours": round(age.total_seconds() / 3600, 1),
+        "rpo_hours": round(limit.total_seconds() / 3600, 1),
+        "url": reverse("backups:run", args=[run.pk]),
+    }
+    return BackupCheck(not problems, "\n".join([head, *lines, *problems]), details)

@@ -25,8 +25,13 @@ PROJECT_APPS = ["itsm", "timers", "changes", "incidents", "releases", "backups",
 
 
 def backups_dir() -> Path:
-    configured = getattr(settings, "BACKUPS_DIR", "") or ""
-    return Path(configured) if configured else Path(settings.VAR_DIR) / "backups"
+    """Where the portal's backups are written: the backups app's setting when it has one."""
+    try:
+        from backups import conf
+    except ImportError:
+        configured = getattr(settings, "BACKUPS_DIR", "") or ""
+        return Path(configured) if configured else Path(settings.VAR_DIR) / "backups"
+    return conf.backups_dir()
 
 
 def _newest_backup(folder: Path) -> Path | None:
@@ -95,8 +100,8 @@ def verify_backup(ctx: JobContext) -> JobOutcome:
     if newest is None:
         return JobOutcome(
             FAILED,
-            f"No backup found under {folder}. The backups app exposes no verification yet, "
-            "so the newest file there is checked; there is none.",
+            f"No backup found under {folder}: there is no portal backup target in the "
+            "backups app, so the newest file there is checked; there is none.",
             {"folder": str(folder)},
         )
     info = newest.stat()

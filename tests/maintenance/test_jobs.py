@@ -221,19 +221,27 @@ def test_index_rebuild_runs():
 # --- backups ----------------------------------------------------------------------------
 
 
+@pytest.fixture
+def files_only(monkeypatch):
+    """Without a portal backup target the job checks the newest file under var/backups."""
+    from maintenance import integration
+
+    monkeypatch.setattr(integration, "latest_backup_check", lambda **kwargs: None)
+
+
 def write_gzip(path, payload=b"dump" * 100):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(gzip.compress(payload))
     return path
 
 
-def test_no_backup_at_all_fails_and_says_where_it_looked(var_dir):
+def test_no_backup_at_all_fails_and_says_where_it_looked(var_dir, files_only):
     outcome = perform(ctx(JobKind.VERIFY_BACKUP))
     assert outcome.status == FAILED
     assert str(var_dir / "backups") in outcome.output
 
 
-def test_the_newest_intact_backup_passes(var_dir):
+def test_the_newest_intact_backup_passes(var_dir, files_only):
     older = write_gzip(var_dir / "backups" / "db-1.sql.gz")
     age(older, 30)
     newest = write_gzip(var_dir / "backups" / "db-2.sql.gz")
@@ -244,21 +252,21 @@ def test_the_newest_intact_backup_passes(var_dir):
     assert outcome.details["content_ok"] is True
 
 
-def test_a_stale_backup_fails_against_the_rpo(var_dir):
+def test_a_stale_backup_fails_against_the_rpo(var_dir, files_only):
     age(write_gzip(var_dir / "backups" / "db.sql.gz"), 40)
     outcome = perform(ctx(JobKind.VERIFY_BACKUP))
     assert outcome.status == FAILED and "older than 30 h" in outcome.output
     assert perform(ctx(JobKind.VERIFY_BACKUP, max_age_hours=48)).status == SUCCEEDED
 
 
-def test_a_truncated_gzip_fails(var_dir):
+def test_a_truncated_gzip_fails(var_dir, files_only):
     path = write_gzip(var_dir / "backups" / "db.sql.gz")
     path.write_bytes(path.read_bytes()[:-10])
     outcome = perform(ctx(JobKind.VERIFY_BACKUP))
     assert outcome.status == FAILED and outcome.details["content_ok"] is False
 
 
-def test_a_checksum_file_is_compared(var_dir):
+def test_a_checksum_file_is_compared(var_dir, files_only):
     path = var_dir / "backups" / "db.dump.enc"
     path.parent.mkdir(parents=True)
     path.write_bytes(b"encrypted bytes")
@@ -269,7 +277,7 @@ def test_a_checksum_file_is_compared(var_dir):
     assert perform(ctx(JobKind.VERIFY_BACKUP)).status == FAILED
 
 
-def test_an_unverifiable_format_is_a_warning(var_dir):
+def test_an_unverifiable_format_is_a_warning(var_dir, files_only):
     path = var_dir / "backups" / "db.dump.enc"
     path.parent.mkdir(parents=True)
     path.write_bytes(b"encrypted bytes")
@@ -277,7 +285,7 @@ def test_an_unverifiable_format_is_a_warning(var_dir):
     assert outcome.status == WARNING and outcome.details["content_ok"] is None
 
 
-def test_sqlite_and_tar_backups_are_opened(var_dir):
+def test_sqlite_and_tar_backups_are_opened(var_dir, files_only):
     folder = var_dir / "backups"
     folder.mkdir()
     db = folder / "portal.sqlite3"
