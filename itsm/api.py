@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("incidents.api.urls")),
     path("", include("releases.api.urls")),
     path("", include("backups.api.urls")),
+    path("", include("oncall.api.urls")),
+    path("", include("maintenance.api.urls")),
     path("", include("integrations.api.urls")),
     path("", include(router.urls)),
     # Anything else under /api/v1/ is a JSON 404 in the one error format, not an HTML page.

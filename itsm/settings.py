@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "incidents",
     "releases",
     "backups",
+    "oncall",
+    "maintenance",
     "integrations",
 ]
 
@@ -265,6 +267,12 @@ SPECTACULAR_SETTINGS = {
         "ChangeClassEnum": "changes.models.policy.ChangeClass",
         "ChangeTemplateStatusEnum": "changes.models.template.TemplateStatus",
         "CabMeetingStatusEnum": "changes.models.records.CabMeeting.Status",
+        "MaintenanceJobKindEnum": "maintenance.models.JobKind",
+        "MaintenanceRunStatusEnum": "maintenance.models.RunStatus",
+        "MaintenanceJobRunStatusEnum": "maintenance.models.JobRunStatus",
+        "PendingUpdateKindEnum": "maintenance.models.UpdateKind",
+        "PendingUpdateStatusEnum": "maintenance.models.UpdateStatus",
+        "PendingUpdateSeverityEnum": "maintenance.models.UpdateSeverity",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

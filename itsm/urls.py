@@ -28,6 +28,8 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("releases/", include("releases.urls")),
     path("backups/", include("backups.urls")),
+    path("oncall/", include("oncall.urls")),
+    path("maintenance/", include("maintenance.urls")),
     path("integrations/", include("integrations.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("metrics", health.metrics, name="metrics"),
