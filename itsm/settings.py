@@ -273,6 +273,8 @@ SPECTACULAR_SETTINGS = {
         "PendingUpdateKindEnum": "maintenance.models.UpdateKind",
         "PendingUpdateStatusEnum": "maintenance.models.UpdateStatus",
         "PendingUpdateSeverityEnum": "maintenance.models.UpdateSeverity",
+        "IntakeAlertStatusEnum": "integrations.models.intake.AlertStatus",
+        "IntakeDeliveryKindEnum": "integrations.models.intake.Delivery.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -42,7 +42,7 @@ class AlertmanagerTimeField(serializers.DateTimeField):
 
 
 class IntakeAlertSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=AlertStatus.values)
+    status = serializers.ChoiceField(choices=AlertStatus.choices)
     labels = _labels()
     annotations = _labels(required=False, default=dict)
     startsAt = AlertmanagerTimeField()  # noqa: N815 - Alertmanager's field names
@@ -59,7 +59,7 @@ class IntakeAlertmanagerPayloadSerializer(serializers.Serializer):
     version = serializers.CharField(max_length=10)
     groupKey = serializers.CharField(max_length=10_000)  # noqa: N815
     truncatedAlerts = serializers.IntegerField(min_value=0, required=False, default=0)  # noqa: N815
-    status = serializers.ChoiceField(choices=AlertStatus.values)
+    status = serializers.ChoiceField(choices=AlertStatus.choices)
     receiver = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
     groupLabels = _labels(required=False, default=dict)  # noqa: N815
     commonLabels = _labels(required=False, default=dict)  # noqa: N815

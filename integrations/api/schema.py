@@ -5,20 +5,13 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 class IntakeTokenScheme(OpenApiAuthenticationExtension):
     target_class = "integrations.api.auth.IntakeTokenAuthentication"
-    name = ["IntakeBearer", "IntakeBasic"]
+    name = "IntakeToken"
 
     def get_security_definition(self, auto_schema):
-        return [
-            {
-                "type": "http",
-                "scheme": "bearer",
-                "description": "The integration's token (Alertmanager: "
-                "http_config.authorization.credentials).",
-            },
-            {
-                "type": "http",
-                "scheme": "basic",
-                "description": "Any user name; the integration's token as the password "
-                "(Alertmanager: http_config.basic_auth).",
-            },
-        ]
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The integration's token as a bearer credential (Alertmanager: "
+            "http_config.authorization.credentials). Basic credentials work too, with the "
+            "token as the password (Alertmanager: http_config.basic_auth).",
+        }

@@ -277,8 +277,11 @@ class NotificationPreferenceSerializer(serializers.Serializer):
     language = serializers.ChoiceField(
         choices=[("", "")] + list(settings.LANGUAGES), allow_blank=True, default=""
     )
-    scope = serializers.ChoiceField(
-        choices=NotificationPreference.Scope.choices, default=NotificationPreference.Scope.TEAMS
+    email_scope = serializers.ChoiceField(
+        source="scope",
+        choices=NotificationPreference.Scope.choices,
+        default=NotificationPreference.Scope.TEAMS,
+        help_text="teams: only objects of my teams; all: everything I may view.",
     )
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_CHOICES), default=list

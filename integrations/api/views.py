@@ -316,7 +316,7 @@ class NotificationPreferencesView(APIView):
     def get(self, request):
         pref, events = services.preferences_for(request.user)
         return Response(
-            {"language": pref.language, "scope": pref.scope, "event_types": sorted(events)}
+            {"language": pref.language, "email_scope": pref.scope, "event_types": sorted(events)}
         )
 
     @extend_schema(

@@ -42,8 +42,13 @@ def make_world():
         users[name] = user
     Membership.objects.create(team=team, user=users["oncall"])
     Membership.objects.create(team=team, user=users["ops_leader"], is_lead=True)
-    return {"team": team, "other_team": other, "payments": payments, "database": database,
-            "users": users}  # fmt: skip
+    return {
+        "team": team,
+        "other_team": other,
+        "payments": payments,
+        "database": database,
+        "users": users,
+    }
 
 
 def make_integration(world, **fields):
@@ -69,8 +74,11 @@ def am_alert(
     summary: str | None = None,
     fingerprint: str | None = None,
 ) -> dict:
-    all_labels = {"alertname": name, **({"severity": severity} if severity else {}),
-                  **(labels or {})}  # fmt: skip
+    all_labels = {
+        "alertname": name,
+        **({"severity": severity} if severity else {}),
+        **(labels or {}),
+    }
     fp = (
         fingerprint
         or hashlib.sha256(json.dumps(all_labels, sort_keys=True).encode()).hexdigest()[:16]
@@ -86,8 +94,14 @@ def am_alert(
     }
 
 
-def am_payload(alerts: list[dict], *, group_key: str | None = None, status: str | None = None,
-               common_labels: dict | None = None, truncated: int = 0) -> dict:  # fmt: skip
+def am_payload(
+    alerts: list[dict],
+    *,
+    group_key: str | None = None,
+    status: str | None = None,
+    common_labels: dict | None = None,
+    truncated: int = 0,
+) -> dict:
     """Alertmanager's webhook body for one group. The status is "firing" while any alert
     fires, as Alertmanager computes it."""
     if status is None:

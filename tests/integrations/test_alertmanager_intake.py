@@ -128,9 +128,11 @@ def test_a_resolved_group_recovers_its_incident(integration, post_alerts):
 def test_the_note_policy_only_notes_the_resolution(integration, post_alerts, world):
     integration, token = integration
     services.integration_update(
-        integration_id=integration.pk, actor=None, source=SYSTEM,
+        integration_id=integration.pk,
+        actor=None,
+        source=SYSTEM,
         resolve_policy=Integration.ResolvePolicy.NOTE,
-    )  # fmt: skip
+    )
     alert = am_alert()
     post_alerts(token, am_payload([alert]))
     resolved = {**alert, "status": "resolved", "endsAt": "2026-03-02T01:00:50Z"}
@@ -181,9 +183,12 @@ def test_info_alerts_open_no_incident_but_are_kept(integration, post_alerts):
 def test_an_administrator_can_map_other_severities(integration, post_alerts, world):
     integration, token = integration
     services.severity_set(
-        integration_id=integration.pk, actor=world["users"]["admin"], source=SYSTEM,
-        severity="Page", priority="P2",
-    )  # fmt: skip
+        integration_id=integration.pk,
+        actor=world["users"]["admin"],
+        source=SYSTEM,
+        severity="Page",
+        priority="P2",
+    )
     post_alerts(token, am_payload([am_alert(severity="page")]))
     assert Incident.objects.get().priority == "P2"
 
@@ -203,9 +208,12 @@ def test_a_more_severe_alert_raises_the_open_incidents_priority(integration, pos
 def test_mapping_rules_place_alerts_by_labels(integration, post_alerts, world):
     integration, token = integration
     services.rule_add(
-        integration_id=integration.pk, actor=world["users"]["ops_manager"], source=SYSTEM,
-        matchers={"namespace": "db-.*"}, service=world["database"],
-    )  # fmt: skip
+        integration_id=integration.pk,
+        actor=world["users"]["ops_manager"],
+        source=SYSTEM,
+        matchers={"namespace": "db-.*"},
+        service=world["database"],
+    )
     post_alerts(token, am_payload([am_alert(labels={"namespace": "db-orders"})], group_key="a"))
     post_alerts(token, am_payload([am_alert(labels={"namespace": "web"})], group_key="b"))
     by_group = {g.key: g.incident for g in AlertGroup.objects.select_related("incident")}
@@ -226,8 +234,9 @@ def test_after_recovery_a_new_occurrence_opens_a_new_incident(integration, post_
     _integration, token = integration
     alert = am_alert()
     post_alerts(token, am_payload([alert]))
-    post_alerts(token, am_payload([{**alert, "status": "resolved",
-                                    "endsAt": "2026-03-02T01:00:50Z"}]))  # fmt: skip
+    post_alerts(
+        token, am_payload([{**alert, "status": "resolved", "endsAt": "2026-03-02T01:00:50Z"}])
+    )
     # A late retry of the old firing payload must not revive anything.
     late = post_alerts(token, am_payload([alert]))
     assert late.json()["outcome"] == "ignored"
@@ -263,10 +272,14 @@ def test_updates_follow_a_merged_incident_to_the_one_it_was_merged_into(
     post_alerts(token, am_payload([a], group_key="g"))
     duplicate = Incident.objects.get()
     target = incident_services.incident_report(
-        actor=world["users"]["oncall"], source=SYSTEM, title="Payments down",
-        service=world["payments"], scope="all_users", business_impact="revenue_loss",
+        actor=world["users"]["oncall"],
+        source=SYSTEM,
+        title="Payments down",
+        service=world["payments"],
+        scope="all_users",
+        business_impact="revenue_loss",
         urgency="immediate",
-    )  # fmt: skip
+    )
     incident_services.incident_merge(
         incident_id=duplicate.pk, into_id=target.pk, actor=world["users"]["oncall"], source=SYSTEM
     )

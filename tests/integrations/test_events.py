@@ -34,21 +34,34 @@ def audit(model: str, action: str, before: str = "", after: str = "") -> AuditEv
         ("changes.change", "reject", "awaiting_approval", "rejected", "change.rejected"),
         ("changes.change", "verify", "verifying", "completed", "change.completed"),
         ("changes.change", "update", "approved", "approved", None),
-        ("releases.release", "promote_to_production", "canary", "production",
-         "release.deployed"),
+        ("releases.release", "promote_to_production", "canary", "production", "release.deployed"),
         ("backups.backuprun", "fail", "running", "failed", "backup.failed"),
-        ("backups.backuprun", "fail_verification", "succeeded", "verification_failed",
-         "backup.failed"),
+        (
+            "backups.backuprun",
+            "fail_verification",
+            "succeeded",
+            "verification_failed",
+            "backup.failed",
+        ),
         ("backups.backuprun", "created", "", "scheduled", None),
         ("itsm.team", "created", "", "", None),
     ],
-)  # fmt: skip
+)
 def test_event_type_for(model, action, before, after, expected):
     assert event_type_for(audit(model, action, before, after)) == expected
 
 
 def test_every_rule_names_a_known_event_type():
     assert {rule.event_type for rule in RULES} <= set(EVENT_VALUES)
-    assert {"incident.created", "incident.acknowledged", "incident.escalated",
-            "incident.resolved", "change.submitted", "change.approved", "change.rejected",
-            "change.completed", "release.deployed", "backup.failed"} <= set(EVENT_VALUES)  # fmt: skip
+    assert {
+        "incident.created",
+        "incident.acknowledged",
+        "incident.escalated",
+        "incident.resolved",
+        "change.submitted",
+        "change.approved",
+        "change.rejected",
+        "change.completed",
+        "release.deployed",
+        "backup.failed",
+    } <= set(EVENT_VALUES)

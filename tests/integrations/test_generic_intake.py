@@ -17,9 +17,15 @@ def send(post_alerts, token, **event):
 
 def test_trigger_repeat_acknowledge_resolve_and_trigger_again(integration, post_alerts, world):
     _integration, token = integration
-    trigger = {"action": "trigger", "summary": "Disk above 90 % on db1", "severity": "critical",
-               "source": "nagios", "labels": {"service": "orders-db"},
-               "details": {"used": "93%"}, "links": ["https://nagios.example/db1"]}  # fmt: skip
+    trigger = {
+        "action": "trigger",
+        "summary": "Disk above 90 % on db1",
+        "severity": "critical",
+        "source": "nagios",
+        "labels": {"service": "orders-db"},
+        "details": {"used": "93%"},
+        "links": ["https://nagios.example/db1"],
+    }
     response = send(post_alerts, token, **trigger)
     assert response.status_code == 201
     incident = Incident.objects.get()
@@ -35,8 +41,9 @@ def test_trigger_repeat_acknowledge_resolve_and_trigger_again(integration, post_
     assert incident.status == Status.ACKNOWLEDGED
     # Acknowledging again is harmless.
     assert send(post_alerts, token, action="acknowledge").json()["outcome"] in {
-        "ignored", "duplicate",
-    }  # fmt: skip
+        "ignored",
+        "duplicate",
+    }
 
     response = send(post_alerts, token, action="resolve", summary="Disk cleaned")
     assert response.json()["outcome"] == "recovered"
@@ -48,8 +55,13 @@ def test_trigger_repeat_acknowledge_resolve_and_trigger_again(integration, post_
     assert Incident.objects.count() == 2
     assert AlertGroup.objects.count() == 1
     assert list(Delivery.objects.order_by("pk").values_list("status", flat=True)) == [
-        "trigger", "trigger", "acknowledge", "acknowledge", "resolve", "trigger",
-    ]  # fmt: skip
+        "trigger",
+        "trigger",
+        "acknowledge",
+        "acknowledge",
+        "resolve",
+        "trigger",
+    ]
 
 
 def test_acknowledge_or_resolve_without_an_incident_does_nothing(integration, post_alerts):

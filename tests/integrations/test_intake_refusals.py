@@ -95,8 +95,9 @@ def test_basic_credentials_carry_the_token_as_password_or_user(integration, post
 
 def test_a_disabled_integration_gets_403(integration, post_alerts):
     integration, token = integration
-    services.integration_update(integration_id=integration.pk, actor=None, source=SYSTEM,
-                                is_active=False)  # fmt: skip
+    services.integration_update(
+        integration_id=integration.pk, actor=None, source=SYSTEM, is_active=False
+    )
     response = post_alerts(token, am_payload([am_alert()]))
     assert response.status_code == 403
     assert "disabled" in error_of(response)["message"]
@@ -130,9 +131,7 @@ def test_an_oversized_payload_gets_413_and_stores_nothing(integration, post_aler
     assert post_alerts(token, am_payload(alerts[:1])).status_code == 201
 
 
-def test_a_flood_is_limited_per_integration_without_losing_accepted_deliveries(
-    world, post_alerts
-):
+def test_a_flood_is_limited_per_integration_without_losing_accepted_deliveries(world, post_alerts):
     flooded, token = make_integration(world, name="Flooding", rate_limit=5)
     _calm, calm_token = make_integration(world, name="Calm")
     statuses = []

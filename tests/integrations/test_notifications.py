@@ -19,10 +19,14 @@ CREATED = EventType.INCIDENT_CREATED
 
 def report(world, actor=None):
     return incident_services.incident_report(
-        actor=actor or world["users"]["requester"], source=SYSTEM, title="Checkout fails",
-        service=world["payments"], scope="all_users", business_impact="revenue_loss",
+        actor=actor or world["users"]["requester"],
+        source=SYSTEM,
+        title="Checkout fails",
+        service=world["payments"],
+        scope="all_users",
+        business_impact="revenue_loss",
         urgency="immediate",
-    )  # fmt: skip
+    )
 
 
 def event_mails(user):
@@ -31,8 +35,9 @@ def event_mails(user):
 
 def test_preferences_are_saved_and_replaced(world):
     user = world["users"]["oncall"]
-    services.preferences_update(user=user, language="ja", scope="all",
-                                event_types=[CREATED, EventType.CHANGE_APPROVED])  # fmt: skip
+    services.preferences_update(
+        user=user, language="ja", scope="all", event_types=[CREATED, EventType.CHANGE_APPROVED]
+    )
     services.preferences_update(user=user, language="ja", scope="all", event_types=[CREATED])
     pref, events = services.preferences_for(user)
     assert (pref.language, pref.scope, events) == ("ja", "all", {CREATED})

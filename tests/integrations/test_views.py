@@ -69,19 +69,29 @@ def test_people_without_the_permission_see_only_their_preferences(world, client_
 
 def test_create_shows_the_token_once(world, client_for, post_alerts):
     client = client_for(world["users"]["ops_manager"])
-    response = client.post(reverse("integrations:create"), {
-        "name": "Alertmanager prod", "default_service": world["payments"].pk,
-        "severity_label": "severity", "service_label": "service", "team_label": "team",
-        "unknown_severity_priority": "P3", "resolve_policy": "recover", "retention_days": 30,
-        "is_active": "on",
-    }, follow=True)  # fmt: skip
+    response = client.post(
+        reverse("integrations:create"),
+        {
+            "name": "Alertmanager prod",
+            "default_service": world["payments"].pk,
+            "severity_label": "severity",
+            "service_label": "service",
+            "team_label": "team",
+            "unknown_severity_priority": "P3",
+            "resolve_policy": "recover",
+            "retention_days": 30,
+            "is_active": "on",
+        },
+        follow=True,
+    )
     assert response.status_code == 200
     integration = Integration.objects.get()
     token = response.context["new_token"]
     assert token.startswith("itk_") and hash_token(token) == integration.token_hash
     assert token.encode() in response.content
-    assert list(integration.severities.values_list("severity", "priority").order_by("severity")) \
-        == [("critical", "P1"), ("info", ""), ("warning", "P3")]  # fmt: skip
+    assert list(
+        integration.severities.values_list("severity", "priority").order_by("severity")
+    ) == [("critical", "P1"), ("info", ""), ("warning", "P3")]
     again = client.get(integration.get_absolute_url())
     assert token.encode() not in again.content, "shown once"
     assert post_alerts(token, am_payload([am_alert()])).status_code == 201
@@ -107,24 +117,31 @@ def test_detail_rotates_the_token_and_manages_rules_and_severities(
     assert b"HighErrorRate" in page.content and Incident.objects.get().reference.encode() in (
         page.content
     )
-    response = client.post(reverse("integrations:rotate", args=[integration.pk]),
-                           {"grace_hours": 0}, follow=True)  # fmt: skip
+    response = client.post(
+        reverse("integrations:rotate", args=[integration.pk]), {"grace_hours": 0}, follow=True
+    )
     new = response.context["new_token"]
     assert new and new != old
     assert post_alerts(old, am_payload([am_alert()], group_key="x")).status_code == 401
-    client.post(reverse("integrations:rule_add", args=[integration.pk]),
-                {"matchers": 'namespace=~"db-.*"\nenv=prod', "service": world["database"].pk})  # fmt: skip
+    client.post(
+        reverse("integrations:rule_add", args=[integration.pk]),
+        {"matchers": 'namespace=~"db-.*"\nenv=prod', "service": world["database"].pk},
+    )
     rule = MappingRule.objects.get()
     assert rule.matchers == {"namespace": "db-.*", "env": "prod"}
-    response = client.post(reverse("integrations:rule_add", args=[integration.pk]),
-                           {"matchers": "namespace=~\"(\"", "service": world["database"].pk},
-                           follow=True)  # fmt: skip
+    response = client.post(
+        reverse("integrations:rule_add", args=[integration.pk]),
+        {"matchers": 'namespace=~"("', "service": world["database"].pk},
+        follow=True,
+    )
     assert "not a regular expression" in response.content.decode()
     assert MappingRule.objects.count() == 1
     client.post(reverse("integrations:rule_delete", args=[integration.pk, rule.pk]))
     assert MappingRule.objects.count() == 0
-    client.post(reverse("integrations:severity_set", args=[integration.pk]),
-                {"severity": "Page", "priority": "P2"})  # fmt: skip
+    client.post(
+        reverse("integrations:severity_set", args=[integration.pk]),
+        {"severity": "Page", "priority": "P2"},
+    )
     assert integration.severities.get(severity="page").priority == "P2"
 
 
@@ -138,10 +155,13 @@ def test_raw_payload_inspection(world, client_for, post_alerts):
     body = response.content.decode()
     assert "&quot;groupKey&quot;" in body and "Disk &lt;b&gt;full&lt;/b&gt;" in body
     other, _t = make_integration(world, name="other")
-    assert client.get(reverse("integrations:delivery", args=[other.pk, delivery.pk])
-                      ).status_code == 404  # fmt: skip
-    listing = client.get(reverse("integrations:deliveries", args=[integration.pk]),
-                         {"outcome": "created"})  # fmt: skip
+    assert (
+        client.get(reverse("integrations:delivery", args=[other.pk, delivery.pk])).status_code
+        == 404
+    )
+    listing = client.get(
+        reverse("integrations:deliveries", args=[integration.pk]), {"outcome": "created"}
+    )
     assert listing.status_code == 200 and b"Raw payload" in listing.content
     # On-call engineers look, they do not manage.
     assert client.post(reverse("integrations:rotate", args=[integration.pk])).status_code == 403
@@ -151,10 +171,16 @@ def test_webhook_pages_create_show_the_secret_and_act(
     world, client_for, django_assert_max_num_queries
 ):
     client = client_for(world["users"]["ops_manager"])
-    response = client.post(reverse("integrations:webhook_create"), {
-        "name": "Chat", "url": "http://127.0.0.1:9/hook",
-        "event_types": ["incident.created", "change.approved"], "failure_threshold": 10,
-    }, follow=True)  # fmt: skip
+    response = client.post(
+        reverse("integrations:webhook_create"),
+        {
+            "name": "Chat",
+            "url": "http://127.0.0.1:9/hook",
+            "event_types": ["incident.created", "change.approved"],
+            "failure_threshold": 10,
+        },
+        follow=True,
+    )
     subscription = WebhookSubscription.objects.get()
     assert response.context["new_secret"] == subscription.secret
     for action in ("disable", "enable"):
@@ -183,12 +209,19 @@ def test_webhook_pages_create_show_the_secret_and_act(
 def test_my_preferences_page(world, client_for):
     user = world["users"]["requester"]
     client = client_for(user)
-    response = client.post(reverse("integrations:preferences"), {
-        "event_types": ["incident.created", "backup.failed"], "scope": "all", "language": "ko",
-    }, follow=True)  # fmt: skip
+    response = client.post(
+        reverse("integrations:preferences"),
+        {
+            "event_types": ["incident.created", "backup.failed"],
+            "scope": "all",
+            "language": "ko",
+        },
+        follow=True,
+    )
     assert response.status_code == 200
-    assert set(EmailSubscription.objects.filter(user=user).values_list("event_type", flat=True)) \
-        == {"incident.created", "backup.failed"}  # fmt: skip
+    assert set(
+        EmailSubscription.objects.filter(user=user).values_list("event_type", flat=True)
+    ) == {"incident.created", "backup.failed"}
     assert response.context["form"].initial["language"] == "ko"
 
 

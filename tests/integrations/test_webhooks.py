@@ -35,18 +35,27 @@ def receiver():
 def subscribe(world, receiver):
     def make(events=(EventType.INCIDENT_CREATED,), **kwargs):
         return services.webhook_create(
-            actor=world["users"]["ops_manager"], source=SYSTEM, name=kwargs.pop("name", "chat"),
-            url=kwargs.pop("url", receiver.url), event_types=list(events), **kwargs,
-        )  # fmt: skip
+            actor=world["users"]["ops_manager"],
+            source=SYSTEM,
+            name=kwargs.pop("name", "chat"),
+            url=kwargs.pop("url", receiver.url),
+            event_types=list(events),
+            **kwargs,
+        )
 
     return make
 
 
 def report(world, title="Payments down"):
     return incident_services.incident_report(
-        actor=world["users"]["oncall"], source=SYSTEM, title=title, service=world["payments"],
-        scope="all_users", business_impact="revenue_loss", urgency="immediate",
-    )  # fmt: skip
+        actor=world["users"]["oncall"],
+        source=SYSTEM,
+        title=title,
+        service=world["payments"],
+        scope="all_users",
+        business_impact="revenue_loss",
+        urgency="immediate",
+    )
 
 
 def test_an_incident_reaches_the_subscribed_webhook_signed(
@@ -59,17 +68,23 @@ def test_an_incident_reaches_the_subscribed_webhook_signed(
     headers = request.headers
     assert headers["X-ITSM-Event"] == "incident.created"
     assert signing.verify(
-        secret, timestamp=headers["X-ITSM-Timestamp"], body=request.body,
+        secret,
+        timestamp=headers["X-ITSM-Timestamp"],
+        body=request.body,
         signature=headers["X-ITSM-Signature"],
-    )  # fmt: skip
+    )
     assert not signing.verify(
-        "whsec_other", timestamp=headers["X-ITSM-Timestamp"], body=request.body,
+        "whsec_other",
+        timestamp=headers["X-ITSM-Timestamp"],
+        body=request.body,
         signature=headers["X-ITSM-Signature"],
-    )  # fmt: skip
+    )
     assert not signing.verify(
-        secret, timestamp=headers["X-ITSM-Timestamp"], body=request.body + b" ",
+        secret,
+        timestamp=headers["X-ITSM-Timestamp"],
+        body=request.body + b" ",
         signature=headers["X-ITSM-Signature"],
-    )  # fmt: skip
+    )
     payload = json.loads(request.body)
     assert payload["type"] == "incident.created"
     assert payload["object"]["reference"] == incident.reference
@@ -86,8 +101,9 @@ def test_an_old_signature_is_refused_by_the_verifier():
     body = b"{}"
     signature = signing.sign("s", 1_000_000, body)
     assert signing.verify("s", timestamp=1_000_000, body=body, signature=signature, now=1_000_100)
-    assert not signing.verify("s", timestamp=1_000_000, body=body, signature=signature,
-                              now=1_000_000 + 301)  # fmt: skip
+    assert not signing.verify(
+        "s", timestamp=1_000_000, body=body, signature=signature, now=1_000_000 + 301
+    )
 
 
 def test_only_subscribed_active_webhooks_get_the_event(
@@ -124,8 +140,9 @@ def test_alert_intake_events_fan_out_too(
     with django_capture_on_commit_callbacks(execute=True):
         post_alerts(token, am_payload([alert]))
     with django_capture_on_commit_callbacks(execute=True):
-        post_alerts(token, am_payload([{**alert, "status": "resolved",
-                                        "endsAt": "2026-03-02T01:05:00Z"}]))  # fmt: skip
+        post_alerts(
+            token, am_payload([{**alert, "status": "resolved", "endsAt": "2026-03-02T01:05:00Z"}])
+        )
     events = [json.loads(r.body) for r in receiver.requests]
     assert [e["type"] for e in events] == ["incident.created", "incident.resolved"]
     assert events[0]["source"] == "intake" and events[0]["actor"] is None
@@ -203,8 +220,11 @@ def test_a_delivery_gives_up_after_the_last_attempt(
     delivery.refresh_from_db()
     assert delivery.state == "succeeded"
     assert list(delivery.log.values_list("number", "status_code")) == [
-        (1, 500), (2, 500), (3, 500), (4, 200),
-    ]  # fmt: skip
+        (1, 500),
+        (2, 500),
+        (3, 500),
+        (4, 200),
+    ]
 
 
 def test_repeated_failures_disable_the_webhook_and_tell_its_owner(
@@ -270,7 +290,9 @@ def test_a_worker_that_died_mid_send_is_rescued_by_the_timer(
     assert len(receiver.requests) == 1
 
 
-def test_a_redirect_counts_as_a_failure(world, subscribe, receiver, django_capture_on_commit_callbacks):
+def test_a_redirect_counts_as_a_failure(
+    world, subscribe, receiver, django_capture_on_commit_callbacks
+):
     subscribe()
     receiver.script = [302]
     with django_capture_on_commit_callbacks(execute=True):
@@ -281,7 +303,12 @@ def test_a_redirect_counts_as_a_failure(world, subscribe, receiver, django_captu
 @pytest.mark.parametrize("url", ["ftp://example.com/x", "file:///etc/passwd", "not a url"])
 def test_only_http_urls_can_subscribe(world, url):
     with pytest.raises(Exception) as exc:
-        services.webhook_create(actor=world["users"]["ops_manager"], source=SYSTEM, name="x",
-                                url=url, event_types=["incident.created"])  # fmt: skip
+        services.webhook_create(
+            actor=world["users"]["ops_manager"],
+            source=SYSTEM,
+            name="x",
+            url=url,
+            event_types=["incident.created"],
+        )
     assert "URL" in str(exc.value) or "url" in str(getattr(exc.value, "field", ""))
     assert WebhookSubscription.objects.count() == 0
