@@ -46,6 +46,7 @@ class WebhookSubscription(models.Model):
     consecutive_failures = models.PositiveIntegerField(_("failed attempts in a row"), default=0)
     disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
     disabled_reason = models.CharField(_("why disabled"), max_length=300, blank=True)
+    disabled_by_failures = models.BooleanField(_("disabled after failures"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
     last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True)
@@ -65,7 +66,7 @@ class WebhookSubscription(models.Model):
     def status(self) -> str:
         if self.is_active:
             return "active"
-        return "disabled" if self.disabled_at and self.disabled_reason else "paused"
+        return "disabled" if self.disabled_by_failures else "paused"
 
     def wants(self, event_type: str) -> bool:
         return self.is_active and event_type in (self.event_types or [])

@@ -99,7 +99,7 @@ class Merge:
 
 def _lock_group(integration: Integration, key: str, now: datetime) -> tuple[AlertGroup, bool]:
     key_hash = AlertGroup.hash_key(key)
-    locked = AlertGroup.objects.select_for_update().filter(
+    locked = AlertGroup.objects.select_for_update(of=("self",)).filter(
         integration=integration, key_hash=key_hash
     )
     group = locked.select_related("incident").first()

@@ -156,6 +156,7 @@ def webhook_disable(*, subscription_id: int, actor, source: str, reason: str = "
     subscription.is_active = False
     subscription.disabled_at = timezone.now()
     subscription.disabled_reason = (reason or "").strip()[:300]
+    subscription.disabled_by_failures = False
     subscription.save()
     record(
         subscription,
@@ -180,6 +181,7 @@ def webhook_enable(*, subscription_id: int, actor, source: str):
     subscription.is_active = True
     subscription.consecutive_failures = 0
     subscription.disabled_at, subscription.disabled_reason = None, ""
+    subscription.disabled_by_failures = False
     subscription.save()
     record(
         subscription,
@@ -427,7 +429,10 @@ def _auto_disable(subscription: WebhookSubscription, delivery: WebhookDelivery, 
         _("Disabled after %(n)s failed attempts in a row (last: %(last)s).")
         % {"n": subscription.consecutive_failures, "last": last}
     )[:300]
-    subscription.save(update_fields=["is_active", "disabled_at", "disabled_reason"])
+    subscription.disabled_by_failures = True
+    subscription.save(
+        update_fields=["is_active", "disabled_at", "disabled_reason", "disabled_by_failures"]
+    )
     record(
         subscription,
         action="disabled",
