@@ -351,7 +351,7 @@ class Delivery(models.Model):
     )
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
     summary = models.CharField(_("what happened"), max_length=500, blank=True)
-    status = models.CharField(_("status"), max_length=8, blank=True)
+    status = models.CharField(_("status or action"), max_length=12, blank=True)
     alerts_total = models.PositiveIntegerField(_("alerts"), default=0)
     alerts_new = models.PositiveIntegerField(_("new alerts"), default=0)
     alerts_resolved = models.PositiveIntegerField(_("resolved alerts"), default=0)
