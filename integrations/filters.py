@@ -34,7 +34,7 @@ class AlertGroupFilter(df.FilterSet):
 
     class Meta:
         model = AlertGroup
-        fields = ["integration", "status", "priority"]
+        fields = ["integration", "status", "priority", "incident"]
 
     def search(self, qs, name, value):
         return qs.filter(Q(title__icontains=value) | Q(key__icontains=value))

@@ -89,3 +89,8 @@ def webhook_deliveries(subscription: WebhookSubscription | None = None):
     if subscription is not None:
         qs = qs.filter(subscription=subscription)
     return qs.order_by("-created_at")
+
+
+def groups_for_incident(incident_id: int) -> QuerySet[AlertGroup]:
+    """The alert groups feeding an incident (alert count, last seen) for its detail page."""
+    return AlertGroup.objects.filter(incident_id=incident_id).select_related("integration")

@@ -92,9 +92,7 @@ def eventually(condition, *, timeout: float = 30.0, what: str = "condition"):
 def alertmanager(live_server, tmp_path):
     binary = _binary()
     if binary is None:
-        _skip_or_fail(
-            "needs Prometheus Alertmanager: apt-get install prometheus-alertmanager"
-        )
+        _skip_or_fail("needs Prometheus Alertmanager: apt-get install prometheus-alertmanager")
     world = make_world()
     integration, token = make_integration(world, name="Live Alertmanager")
     config = tmp_path / "alertmanager.yml"

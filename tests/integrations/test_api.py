@@ -16,10 +16,17 @@ def manager_api(world, api_client_for):
 
 
 def test_create_returns_the_token_once_and_lists_without_it(manager_api, world, post_alerts):
-    response = manager_api.post("/api/v1/integrations/", {
-        "name": "AM prod", "default_service": "payments-api", "default_team": "dba",
-        "resolve_policy": "note", "rate_limit": 100,
-    }, format="json")
+    response = manager_api.post(
+        "/api/v1/integrations/",
+        {
+            "name": "AM prod",
+            "default_service": "payments-api",
+            "default_team": "dba",
+            "resolve_policy": "note",
+            "rate_limit": 100,
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     token = response.json()["token"]
     integration = Integration.objects.get()
@@ -32,8 +39,9 @@ def test_create_returns_the_token_once_and_lists_without_it(manager_api, world, 
 
 
 def test_bad_input_is_a_400_with_details(manager_api):
-    response = manager_api.post("/api/v1/integrations/", {"name": "x",
-                                "default_service": "nope"}, format="json")
+    response = manager_api.post(
+        "/api/v1/integrations/", {"name": "x", "default_service": "nope"}, format="json"
+    )
     assert response.status_code == 400
     assert "default_service" in response.json()["error"]["details"]
 
@@ -46,21 +54,26 @@ def test_rotate_rules_and_severities(manager_api, world, post_alerts):
     new = response.json()["token"]
     assert post_alerts(old, am_payload([am_alert()])).status_code == 401
     assert post_alerts(new, am_payload([am_alert()])).status_code == 201
-    rule = manager_api.post(f"{base}/rules/", {"matchers": {"env": "prod"},
-                            "service": "orders-db"}, format="json")
+    rule = manager_api.post(
+        f"{base}/rules/", {"matchers": {"env": "prod"}, "service": "orders-db"}, format="json"
+    )
     assert rule.status_code == 201 and rule.json()["service"] == "orders-db"
-    bad = manager_api.post(f"{base}/rules/", {"matchers": {"env": "("}, "service": "orders-db"},
-                           format="json")
+    bad = manager_api.post(
+        f"{base}/rules/", {"matchers": {"env": "("}, "service": "orders-db"}, format="json"
+    )
     assert bad.status_code == 400
     assert manager_api.delete(f"{base}/rules/{rule.json()['id']}/").status_code == 204
-    severity = manager_api.post(f"{base}/severities/", {"severity": "page", "priority": "P2"},
-                                format="json")
+    severity = manager_api.post(
+        f"{base}/severities/", {"severity": "page", "priority": "P2"}, format="json"
+    )
     assert severity.status_code == 200 and severity.json()["priority"] == "P2"
     edited = manager_api.patch(f"{base}/", {"is_active": False}, format="json")
     assert edited.status_code == 200 and edited.json()["is_active"] is False
 
 
-def test_groups_and_raw_deliveries(world, api_client_for, post_alerts, django_assert_max_num_queries):
+def test_groups_and_raw_deliveries(
+    world, api_client_for, post_alerts, django_assert_max_num_queries
+):
     integration, token = make_integration(world)
     for n in range(5):
         post_alerts(token, am_payload([am_alert(labels={"n": str(n)})], group_key=f"g{n}"))
@@ -84,15 +97,25 @@ def test_groups_and_raw_deliveries(world, api_client_for, post_alerts, django_as
 def test_requesters_see_nothing(world, api_client_for):
     make_integration(world)
     api = api_client_for(world["users"]["requester"])
-    for url in ["/api/v1/integrations/", "/api/v1/intake-deliveries/", "/api/v1/webhooks/",
-                "/api/v1/webhook-deliveries/"]:
+    for url in [
+        "/api/v1/integrations/",
+        "/api/v1/intake-deliveries/",
+        "/api/v1/webhooks/",
+        "/api/v1/webhook-deliveries/",
+    ]:
         assert api.get(url).status_code == 403, url
 
 
 def test_webhooks_through_the_api(manager_api, world, django_capture_on_commit_callbacks):
-    response = manager_api.post("/api/v1/webhooks/", {
-        "name": "chat", "url": "http://127.0.0.1:9/hook", "event_types": ["incident.created"],
-    }, format="json")
+    response = manager_api.post(
+        "/api/v1/webhooks/",
+        {
+            "name": "chat",
+            "url": "http://127.0.0.1:9/hook",
+            "event_types": ["incident.created"],
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     secret = response.json()["secret"]
     subscription = WebhookSubscription.objects.get()
@@ -106,10 +129,15 @@ def test_webhooks_through_the_api(manager_api, world, django_capture_on_commit_c
     assert delivery.state == "retrying" and delivery.log.get().status_code is None
     log = manager_api.get("/api/v1/webhook-deliveries/", {"subscription": subscription.pk}).json()
     assert log["results"][0]["attempts_log"][0]["error"]
-    assert manager_api.post(f"/api/v1/webhook-deliveries/{delivery.pk}/redeliver/").status_code \
-        == 409
-    assert manager_api.post(f"{base}/disable/", {"reason": "maintenance"},
-                            format="json").json()["status"] == "paused"
+    assert (
+        manager_api.post(f"/api/v1/webhook-deliveries/{delivery.pk}/redeliver/").status_code == 409
+    )
+    assert (
+        manager_api.post(f"{base}/disable/", {"reason": "maintenance"}, format="json").json()[
+            "status"
+        ]
+        == "paused"
+    )
     assert manager_api.post(f"{base}/disable/").status_code == 409
     assert manager_api.post(f"{base}/enable/").json()["is_active"] is True
     assert manager_api.post(f"{base}/rotate-secret/").json()["secret"] != secret
@@ -123,13 +151,24 @@ def test_event_types_and_my_preferences(world, api_client_for):
     types = api.get("/api/v1/webhook-event-types/").json()
     assert {"value": "backup.failed", "label": "Backup failed"} in types
     assert api.get("/api/v1/notification-preferences/").json() == {
-        "language": "", "email_scope": "teams", "event_types": [],
+        "language": "",
+        "email_scope": "teams",
+        "event_types": [],
     }
-    response = api.put("/api/v1/notification-preferences/", {
-        "language": "ja", "email_scope": "all", "event_types": ["change.approved"],
-    }, format="json")
-    assert response.json() == {"language": "ja", "email_scope": "all",
-                               "event_types": ["change.approved"]}
+    response = api.put(
+        "/api/v1/notification-preferences/",
+        {
+            "language": "ja",
+            "email_scope": "all",
+            "event_types": ["change.approved"],
+        },
+        format="json",
+    )
+    assert response.json() == {
+        "language": "ja",
+        "email_scope": "all",
+        "event_types": ["change.approved"],
+    }
     bad = api.put("/api/v1/notification-preferences/", {"event_types": ["x"]}, format="json")
     assert bad.status_code == 400
 

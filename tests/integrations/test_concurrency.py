@@ -51,9 +51,7 @@ def in_thread(results: list, func):
     return thread
 
 
-def test_the_second_of_two_simultaneous_first_deliveries_waits_and_joins(
-    post_alerts, monkeypatch
-):
+def test_the_second_of_two_simultaneous_first_deliveries_waits_and_joins(post_alerts, monkeypatch):
     world = make_world()
     _integration, token = make_integration(world)
     payload = am_payload([am_alert()])
