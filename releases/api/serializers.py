@@ -23,7 +23,6 @@ from ..models import (
     TestRun,
 )
 
-
 _named_fields: dict[str, type] = {}
 
 
