@@ -94,7 +94,9 @@ def change_create_from_template(
     """A standard change from an approved template starts approved (policy permitting)."""
     if planned_start is None:
         raise DomainError(_("Plan when the change starts."), field="planned_start")
-    template = StandardTemplate.objects.select_for_update().get(pk=template_id)
+    template = StandardTemplate.objects.select_for_update().filter(pk=template_id).first()
+    if template is None:
+        raise DomainError(_("No such template."), field="template")
     if template.status != StandardTemplate.Status.APPROVED:
         raise DomainError(_("Only an approved template can be used."), field="template")
     chosen = list(services) if services is not None else list(template.services.all())

@@ -248,3 +248,10 @@ def test_bad_ids_and_missing_fields_are_4xx_never_500(api_client_for, people):
     response = client.post("/api/v1/changes/", {"template": template.pk}, format="json")
     assert response.status_code == 400
     assert "planned_start" in response.json()["error"]["details"]
+
+
+def test_unknown_calendar_entries_and_policies_are_404(api_client_for, people):
+    client = api_client_for(people.admin)
+    assert client.delete("/api/v1/freeze-periods/0/").status_code == 404
+    assert client.delete("/api/v1/maintenance-windows/0/").status_code == 404
+    assert client.patch("/api/v1/change-policies/0/", {}, format="json").status_code == 404
