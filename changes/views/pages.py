@@ -27,6 +27,7 @@ from ..models import Change, ChangeClassPolicy, StandardTemplate, Status
 from ..models.change import may_edit, may_implement, may_verify
 from ..services.impact import freeze_periods_for, lead_days
 from ..services.implementation import PRECHECK_STATES, WORK_LOG_STATES
+from incidents.selectors import incidents_caused_by_change
 
 WEB = AuditEvent.Source.WEB
 PAGE_SIZES = (25, 50, 100)
@@ -128,6 +129,7 @@ def change_detail(request, pk: int):
         "check_results": forms.ChecklistItem.Result.choices,
         "show_implementation": change.status not in BEFORE_APPROVAL,
         "now": timezone.now(),
+        "caused_incidents": incidents_caused_by_change(change.pk)[:20],
     }
     return render(request, "changes/change_detail.html", context)
 
