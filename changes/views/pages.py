@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from incidents.selectors import incidents_caused_by_change
 from itsm.errors import DomainError
 from itsm.models import AuditEvent
 from itsm.web import run_action
@@ -27,7 +28,6 @@ from ..models import Change, ChangeClassPolicy, StandardTemplate, Status
 from ..models.change import may_edit, may_implement, may_verify
 from ..services.impact import freeze_periods_for, lead_days
 from ..services.implementation import PRECHECK_STATES, WORK_LOG_STATES
-from incidents.selectors import incidents_caused_by_change
 
 WEB = AuditEvent.Source.WEB
 PAGE_SIZES = (25, 50, 100)
