@@ -266,6 +266,7 @@ SPECTACULAR_SETTINGS = {
         "ChangeStatusEnum": "changes.models.change.Status",
         "ChangeClassEnum": "changes.models.policy.ChangeClass",
         "ChangeTemplateStatusEnum": "changes.models.template.TemplateStatus",
+        "ChecklistResultEnum": "changes.models.records.ChecklistItem.Result",
         "CabMeetingStatusEnum": "changes.models.records.CabMeeting.Status",
         "MaintenanceJobKindEnum": "maintenance.models.JobKind",
         "MaintenanceRunStatusEnum": "maintenance.models.RunStatus",
