@@ -275,6 +275,7 @@ SPECTACULAR_SETTINGS = {
         "PendingUpdateStatusEnum": "maintenance.models.UpdateStatus",
         "PendingUpdateSeverityEnum": "maintenance.models.UpdateSeverity",
         "IntakeAlertStatusEnum": "integrations.models.intake.AlertStatus",
+        "IntakePriorityOrNoneEnum": "integrations.models.intake.PRIORITY_OR_NONE",
         "IntakeDeliveryKindEnum": "integrations.models.intake.Delivery.Kind",
     },
     "POSTPROCESSING_HOOKS": [
