@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "releases",
     "backups",
     "oncall",
+    "reports",
 ]
 
 MIDDLEWARE = [
