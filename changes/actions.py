@@ -80,8 +80,10 @@ def _transitions(change: Change):
 
 
 def available_actions(change: Change, user) -> list[Action]:
-    """Exactly the transitions `user` may take on `change` now (state, conditions, role)."""
-    return [ACTIONS[t.name] for t in _transitions(change) if t.has_perm(change, user)]
+    """Exactly the transitions `user` may take on `change` now (state, conditions, role), in
+    workflow order."""
+    allowed = {t.name for t in _transitions(change) if t.has_perm(change, user)}
+    return [action for name, action in ACTIONS.items() if name in allowed]
 
 
 def blocked_actions(change: Change, user) -> list[tuple[Action, str]]:

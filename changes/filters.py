@@ -6,10 +6,18 @@ import django_filters as filters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from itsm.models import Service, Team, User
 
 from .models import Change, ChangeClass, RiskLevel, Status
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ServiceSlugFilter(filters.ModelMultipleChoiceFilter):
+    """Services by slug (repeat the parameter for several)."""
+
 
 REFERENCE = re.compile(r"^\s*(?:chg-?)?0*(\d+)\s*$", re.IGNORECASE)
 
@@ -19,9 +27,9 @@ class ChangeFilterSet(filters.FilterSet):
     change_class = filters.MultipleChoiceFilter(label=_("Class"), choices=ChangeClass.choices)
     status = filters.MultipleChoiceFilter(label=_("State"), choices=Status.choices)
     risk_level = filters.MultipleChoiceFilter(label=_("Risk"), choices=RiskLevel.choices)
-    service = filters.ModelMultipleChoiceFilter(
+    service = ServiceSlugFilter(
         label=_("Service"),
-        field_name="services",
+        field_name="services__slug",
         to_field_name="slug",
         queryset=Service.objects.all(),
         distinct=True,
@@ -41,7 +49,9 @@ class ChangeFilterSet(filters.FilterSet):
     planned_before = filters.DateFilter(
         label=_("Planned until"), field_name="planned_start", lookup_expr="date__lte"
     )
-    mine = filters.BooleanFilter(label=_("Mine"), method="filter_mine")
+    mine = filters.CharFilter(
+        label=_("Mine"), method="filter_mine", help_text=_("1: changes I requested or implement")
+    )
     review = filters.ChoiceFilter(
         label=_("Review"),
         choices=[("due", _("Due")), ("overdue", _("Overdue"))],
@@ -76,7 +86,9 @@ class ChangeFilterSet(filters.FilterSet):
 
     def filter_mine(self, queryset, name, value):
         user = getattr(self.request, "user", None)
-        if not value or user is None or not user.is_authenticated:
+        if value.lower() not in {"1", "true", "yes", "on"} or user is None:
+            return queryset
+        if not user.is_authenticated:
             return queryset
         return queryset.filter(Q(requester=user) | Q(implementer=user))
 

@@ -71,6 +71,7 @@ class TimelineEntry:
     from_state: str = ""
     to_state: str = ""
     action: str = ""
+    count: int = 1
 
 
 def timeline(change: Change) -> list[TimelineEntry]:
@@ -88,7 +89,8 @@ def timeline(change: Change) -> list[TimelineEntry]:
                 kind="event",
                 actor=event.actor,
                 text=str(EVENT_LABELS.get(event.action, event.action)),
-                detail=event.message,
+                # a decision's comment is shown with the vote itself
+                detail="" if event.action in {"approve", "reject", "vote"} else event.message,
                 from_state=labels.get(event.from_state, "")
                 if event.from_state != event.to_state
                 else "",
@@ -116,7 +118,30 @@ def timeline(change: Change) -> list[TimelineEntry]:
         entries.append(TimelineEntry(at=entry.at, kind="work", actor=entry.author,
                                      detail=entry.text))  # fmt: skip
     entries.sort(key=lambda e: e.at)
-    return entries
+    return _group_checks(entries)
+
+
+def _group_checks(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Consecutive ticks by one person read as one entry (“ticked 9 checks”)."""
+    from django.utils.translation import ngettext
+
+    grouped: list[TimelineEntry] = []
+    for entry in entries:
+        last = grouped[-1] if grouped else None
+        if (
+            entry.action == "check"
+            and last is not None
+            and last.action == "check"
+            and last.actor == entry.actor
+        ):
+            last.detail = f"{last.detail}\n{entry.detail}"
+            last.count += 1
+            last.text = ngettext("ticked %(n)s check", "ticked %(n)s checks", last.count) % {
+                "n": last.count
+            }
+            continue
+        grouped.append(entry)
+    return grouped
 
 
 def approver_classes(user) -> list[str]:

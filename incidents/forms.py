@@ -17,9 +17,12 @@ def _active_users():
 
 
 class TriageFields(forms.Form):
-    scope = forms.ChoiceField(label=_("Scope"), choices=Scope.choices)
-    business_impact = forms.ChoiceField(label=_("Business impact"), choices=BusinessImpact.choices)
-    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    # No preselected answer: a default would quietly file everything as P1 (or as P4).
+    scope = forms.ChoiceField(label=_("Scope"), choices=[("", "---------"), *Scope.choices])
+    business_impact = forms.ChoiceField(
+        label=_("Business impact"), choices=[("", "---------"), *BusinessImpact.choices]
+    )
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=[("", "---------"), *Urgency.choices])
 
 
 class ReportForm(TriageFields):
@@ -49,6 +52,11 @@ class ReportForm(TriageFields):
 
     field_order = ["title", "service", "description", "scope", "business_impact", "urgency"]
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None and not user.has_perm("incidents.declare_major"):
+            del self.fields["is_major"]
+
 
 class TriageForm(TriageFields):
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)
@@ -59,6 +67,25 @@ class TriageForm(TriageFields):
         required=False,
     )
     is_major = forms.BooleanField(label=_("Major incident"), required=False)
+
+
+def initial_for(verb: str, incident) -> dict:
+    """What the action forms on the detail page start from: the incident as it is."""
+    if verb == "triage":
+        return {
+            "scope": incident.scope,
+            "business_impact": incident.business_impact,
+            "urgency": incident.urgency,
+            "team": incident.team_id,
+            "assignee": incident.assignee_id,
+            "affected_services": [s.pk for s in incident.affected_services.all()],
+            "is_major": incident.is_major,
+        }
+    if verb == "assign":
+        return {"team": incident.team_id, "assignee": incident.assignee_id}
+    if verb == "prioritize":
+        return {"priority": incident.priority}
+    return {}
 
 
 class ReasonForm(forms.Form):

@@ -35,7 +35,12 @@ def my_incident_work(user) -> list[dict]:
                 "empty": _("Nothing waits for acknowledgement."),
             }
         )
-    items = list(ActionItem.objects.open().filter(owner=user).order_by("due_date")[:LIMIT])
+    items = list(
+        ActionItem.objects.open()
+        .filter(owner=user)
+        .select_related("postmortem")
+        .order_by("due_date")[:LIMIT]
+    )
     if items:
         sections.append(
             {

@@ -6,12 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from itsm.models import AuditEvent, Service
 from itsm.timers.models import Clock
 
+from .events import event_label
 from .models import (
     ACTIVE,
     UNACKNOWLEDGED,
@@ -24,14 +26,31 @@ from .models import (
 )
 
 
+def _breached(name: str) -> Exists:
+    return Exists(
+        Clock.objects.filter(
+            content_type=ContentType.objects.get_for_model(Incident),
+            object_id=Cast(OuterRef("pk"), CharField()),
+            name=name,
+            breached_at__isnull=False,
+        )
+    )
+
+
+def with_breach_flags(qs: QuerySet[Incident]) -> QuerySet[Incident]:
+    """Annotate response_breached / resolution_breached from the clocks, in the same query."""
+    return qs.annotate(
+        response_breached=_breached("response"), resolution_breached=_breached("resolution")
+    )
+
+
 def incident_list(user) -> QuerySet[Incident]:
     """Incidents the user may see, with what a list row shows (a fixed number of queries)."""
-    return (
+    return with_breach_flags(
         Incident.objects.visible_to(user)
         .select_related("service", "team", "assignee", "reported_by", "postmortem")
         .prefetch_related(
             Prefetch("affected_services", queryset=Service.objects.only("id", "name", "slug")),
-            Prefetch("clocks", queryset=Clock.objects.order_by("name")),
         )
     )
 
@@ -42,7 +61,9 @@ def triage_queue(user, *, teams=None) -> QuerySet[Incident]:
     Unacknowledged incidents come before acknowledged ones with the same deadline; incidents
     without a running clock (paused) go last.
     """
-    qs = incident_list(user).filter(
+    qs = with_breach_flags(
+        Incident.objects.visible_to(user).select_related("service", "team", "assignee")
+    ).filter(
         status__in=[*UNACKNOWLEDGED, Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.WAITING]
     )
     if teams is not None:
@@ -130,18 +151,30 @@ class TimelineRow:
     entry_id: int | None = None
 
 
+def _event_time(event: AuditEvent) -> dt.datetime:
+    """SLA events happen when the clock crossed, not when someone noticed."""
+    crossed = (event.payload or {}).get("at") if event.action.startswith("sla ") else None
+    return dt.datetime.fromisoformat(crossed) if crossed else event.at
+
+
 def postmortem_timeline(postmortem: Postmortem) -> list[TimelineRow]:
-    """The incident's own events merged with the manual entries, in time order."""
+    """The incident's own facts and events merged with the manual entries, in time order."""
     incident = postmortem.incident
     rows = [
-        TimelineRow(
-            at=e.at,
-            text=e.action + (f": {e.message}" if e.message else ""),
-            actor=e.actor,
-            manual=False,
-        )
-        for e in incident_events(incident).filter(action__in=TIMELINE_ACTIONS)
+        TimelineRow(at=incident.detected_at, text=event_label("detected"), actor=None, manual=False)
     ]
+    if incident.impact_started_at:
+        rows.append(
+            TimelineRow(
+                at=incident.impact_started_at,
+                text=event_label("impact started"),
+                actor=None,
+                manual=False,
+            )
+        )
+    for event in incident_events(incident).filter(action__in=TIMELINE_ACTIONS):
+        text = event_label(event.action) + (f": {event.message}" if event.message else "")
+        rows.append(TimelineRow(at=_event_time(event), text=text, actor=event.actor, manual=False))
     rows += [
         TimelineRow(at=e.at, text=e.text, actor=e.author, manual=True, entry_id=e.pk)
         for e in postmortem.entries.select_related("author")
@@ -219,3 +252,12 @@ def counts_by_status(user) -> dict[str, int]:
 def breached_filter() -> Q:
     """Incidents with a breached SLA clock (recorded on the clock, once)."""
     return Q(clocks__breached_at__isnull=False)
+
+
+def incidents_caused_by_change(change_id: int) -> QuerySet[Incident]:
+    """For the change's page (changes app): the incidents this change caused."""
+    return (
+        Incident.objects.filter(caused_by_change_id=change_id)
+        .select_related("service", "team")
+        .order_by("-detected_at")
+    )

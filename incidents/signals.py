@@ -7,6 +7,9 @@ for the clock. Inserting the audit event and the notifications only needs the in
 exist (FOR KEY SHARE, compatible with our FOR NO KEY UPDATE), so nothing waits in a circle.
 """
 
+import datetime as dt
+import zoneinfo
+
 from django.contrib.contenttypes.models import ContentType
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
@@ -24,7 +27,7 @@ def _incident_of(clock: Clock) -> Incident | None:
     if clock.content_type_id != ContentType.objects.get_for_model(Incident).pk:
         return None
     return (
-        Incident.objects.select_related("team", "assignee")
+        Incident.objects.select_related("team__calendar", "assignee")
         .filter(pk=int(clock.object_id))
         .first()
     )
@@ -34,6 +37,15 @@ def _responders(incident: Incident) -> list:
     if incident.assignee_id:
         return [incident.assignee]
     return users_with_role("oncall", team=incident.team)
+
+
+def _local(instant, incident: Incident) -> str:
+    """A deadline in the team's time zone (e-mail has no user zone to render in)."""
+    if instant is None:
+        return ""
+    calendar = incident.team.calendar
+    zone = zoneinfo.ZoneInfo(calendar.time_zone) if calendar else dt.UTC
+    return f"{instant.astimezone(zone):%Y-%m-%d %H:%M} {zone}"
 
 
 def _clock_label(clock: Clock) -> str:
@@ -49,7 +61,7 @@ def incident_sla_warned(sender, *, clock: Clock, fraction: float, at, **kwargs) 
         "ref": incident.reference,
         "clock": _clock_label(clock),
         "percent": f"{fraction * 100:.0f}",
-        "deadline": f"{clock.deadline:%Y-%m-%d %H:%M} UTC" if clock.deadline else "",
+        "deadline": _local(clock.deadline, incident),
     }
     record_event(
         incident,
@@ -63,8 +75,7 @@ def incident_sla_warned(sender, *, clock: Clock, fraction: float, at, **kwargs) 
         incident,
         kind=Notification.Kind.WARNING,
         recipients=_responders(incident),
-        subject=_("%(ref)s: %(percent)s%% of the %(clock)s time used (due %(deadline)s)")
-        % params,
+        subject=_("%(ref)s: %(percent)s%% of the %(clock)s time used (due %(deadline)s)") % params,
         body=incident.title,
         at=at,
     )

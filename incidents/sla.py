@@ -50,9 +50,33 @@ def _target(amount: int, unit: str, *, mode: str, calendar, start: dt.datetime) 
     return add_business_days(calendar.spec(), start, amount) - start
 
 
+# DOMAIN.md defaults, used only if an administrator deleted a priority's policy row: a
+# missing policy must not stop anyone from reporting an outage.
+FALLBACK = {
+    "P1": (15, TargetUnit.MINUTES, 4, TargetUnit.HOURS),
+    "P2": (30, TargetUnit.MINUTES, 8, TargetUnit.HOURS),
+    "P3": (2, TargetUnit.HOURS, 3, TargetUnit.BUSINESS_DAYS),
+    "P4": (1, TargetUnit.BUSINESS_DAYS, 10, TargetUnit.BUSINESS_DAYS),
+}
+
+
+def _policy(priority: str) -> PriorityPolicy:
+    policy = PriorityPolicy.objects.filter(priority=priority).first()
+    if policy is None:
+        response, response_unit, resolution, resolution_unit = FALLBACK[priority]
+        policy = PriorityPolicy(
+            priority=priority,
+            response_amount=response,
+            response_unit=response_unit,
+            resolution_amount=resolution,
+            resolution_unit=resolution_unit,
+        )
+    return policy
+
+
 def plan_for(incident: Incident, priority: str | None = None) -> SlaPlan:
     """The clocks' mode, calendar and targets for the incident at `priority`."""
-    policy = PriorityPolicy.objects.get(priority=priority or incident.priority)
+    policy = _policy(priority or incident.priority)
     calendar = _calendar_for(incident)
     business = incident.service.hours == Service.Hours.BUSINESS and calendar is not None
     mode = BUSINESS if business else CALENDAR

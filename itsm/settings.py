@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "releases",
     "backups",
     "oncall",
+    "maintenance",
     "reports",
 ]
 
@@ -266,6 +267,12 @@ SPECTACULAR_SETTINGS = {
         "ChangeClassEnum": "changes.models.policy.ChangeClass",
         "ChangeTemplateStatusEnum": "changes.models.template.TemplateStatus",
         "CabMeetingStatusEnum": "changes.models.records.CabMeeting.Status",
+        "MaintenanceJobKindEnum": "maintenance.models.JobKind",
+        "MaintenanceRunStatusEnum": "maintenance.models.RunStatus",
+        "MaintenanceJobRunStatusEnum": "maintenance.models.JobRunStatus",
+        "PendingUpdateKindEnum": "maintenance.models.UpdateKind",
+        "PendingUpdateStatusEnum": "maintenance.models.UpdateStatus",
+        "PendingUpdateSeverityEnum": "maintenance.models.UpdateSeverity",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

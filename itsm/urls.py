@@ -29,6 +29,7 @@ urlpatterns = [
     path("releases/", include("releases.urls")),
     path("backups/", include("backups.urls")),
     path("oncall/", include("oncall.urls")),
+    path("maintenance/", include("maintenance.urls")),
     path("reports/", include("reports.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("metrics", health.metrics, name="metrics"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -34,18 +35,6 @@ def services_field(**kwargs):
     )
 
 
-class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = serializers.DictField(required=False)
-
-
-class ErrorSerializer(serializers.Serializer):
-    """Every error: 400 broken rule, 403 not allowed, 404 unknown, 409 wrong state."""
-
-    error = ErrorBodySerializer()
-
-
 # --- changes ---------------------------------------------------------------------------------
 
 
@@ -67,7 +56,7 @@ class ChangeListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ApprovalSerializer(serializers.ModelSerializer):
+class ChangeApprovalSerializer(serializers.ModelSerializer):
     approver = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -76,7 +65,7 @@ class ApprovalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ChecklistItemSerializer(serializers.ModelSerializer):
+class ChangeChecklistItemSerializer(serializers.ModelSerializer):
     label = serializers.CharField(source="display_label", read_only=True)
     checked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -87,7 +76,7 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ConflictSerializer(serializers.Serializer):
+class ChangeConflictSerializer(serializers.Serializer):
     change = serializers.IntegerField(source="other_id")
     reference = serializers.CharField(source="other.reference")
     services = serializers.ListField(child=serializers.CharField())
@@ -96,9 +85,9 @@ class ConflictSerializer(serializers.Serializer):
 
 class ChangeDetailSerializer(ChangeListSerializer):
     impacted_services = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    approvals = ApprovalSerializer(many=True, read_only=True)
-    checklist = ChecklistItemSerializer(source="checklist_items", many=True, read_only=True)
-    conflicts = ConflictSerializer(many=True, read_only=True)
+    approvals = ChangeApprovalSerializer(many=True, read_only=True)
+    checklist = ChangeChecklistItemSerializer(source="checklist_items", many=True, read_only=True)
+    conflicts = ChangeConflictSerializer(many=True, read_only=True)
     backup_confirmed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     available_actions = serializers.SerializerMethodField()
 
@@ -130,7 +119,7 @@ class ChangeWriteSerializer(serializers.Serializer):
 
     template = serializers.PrimaryKeyRelatedField(
         queryset=StandardTemplate.objects.all(), required=False, write_only=True,
-        help_text="Create a standard change from this approved template (create only).",
+        help_text=_("Create a standard change from this approved template (create only)."),
     )  # fmt: skip
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
@@ -157,24 +146,24 @@ class ChangeWriteSerializer(serializers.Serializer):
 # --- transition inputs -----------------------------------------------------------------------
 
 
-class NoInputSerializer(serializers.Serializer):
+class ChangeNoInputSerializer(serializers.Serializer):
     pass
 
 
-class AssessInputSerializer(serializers.Serializer):
+class ChangeAssessInputSerializer(serializers.Serializer):
     change_class = serializers.ChoiceField(choices=ChangeClass.choices, required=False)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CommentInputSerializer(serializers.Serializer):
+class ChangeCommentInputSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RejectInputSerializer(serializers.Serializer):
+class ChangeRejectInputSerializer(serializers.Serializer):
     comment = serializers.CharField()
 
 
-class VoteInputSerializer(serializers.Serializer):
+class ChangeVoteInputSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     meeting = serializers.PrimaryKeyRelatedField(
@@ -182,60 +171,60 @@ class VoteInputSerializer(serializers.Serializer):
     )
 
 
-class ScheduleInputSerializer(serializers.Serializer):
+class ChangeScheduleInputSerializer(serializers.Serializer):
     planned_start = serializers.DateTimeField(required=False)
     planned_end = serializers.DateTimeField(required=False)
     implementer = user_field(required=False, allow_null=True)
 
 
-class RescheduleInputSerializer(ScheduleInputSerializer):
+class ChangeRescheduleInputSerializer(ChangeScheduleInputSerializer):
     planned_start = serializers.DateTimeField()
     planned_end = serializers.DateTimeField()
 
 
-class FinishInputSerializer(serializers.Serializer):
+class ChangeFinishInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class VerifyInputSerializer(serializers.Serializer):
+class ChangeVerifyInputSerializer(serializers.Serializer):
     report = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class FailInputSerializer(serializers.Serializer):
+class ChangeFailInputSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class RollBackInputSerializer(serializers.Serializer):
+class ChangeRollBackInputSerializer(serializers.Serializer):
     notes = serializers.CharField()
 
 
-class ReviewInputSerializer(serializers.Serializer):
+class ChangeReviewInputSerializer(serializers.Serializer):
     cause_analysis = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CloseInputSerializer(serializers.Serializer):
+class ChangeCloseInputSerializer(serializers.Serializer):
     summary = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CancelInputSerializer(serializers.Serializer):
+class ChangeCancelInputSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class CheckInputSerializer(serializers.Serializer):
-    item = serializers.IntegerField(help_text="Id of a checklist item of this change.")
+class ChangeCheckInputSerializer(serializers.Serializer):
+    item = serializers.IntegerField(help_text=_("Id of a checklist item of this change."))
     result = serializers.ChoiceField(choices=ChecklistItem.Result.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class BackupInputSerializer(serializers.Serializer):
+class ChangeBackupInputSerializer(serializers.Serializer):
     reference = serializers.CharField(max_length=200)
 
 
-class TextInputSerializer(serializers.Serializer):
+class ChangeTextInputSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
-class TimelineEntrySerializer(serializers.Serializer):
+class ChangeTimelineEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     kind = serializers.CharField()
     actor = serializers.CharField(source="actor.username", default=None)
@@ -249,7 +238,7 @@ class TimelineEntrySerializer(serializers.Serializer):
 # --- catalogue, CAB, calendar, policies -----------------------------------------------------
 
 
-class TemplateSerializer(serializers.ModelSerializer):
+class ChangeTemplateSerializer(serializers.ModelSerializer):
     services = services_field(required=False)
     owner_team = serializers.SlugRelatedField(
         slug_field="slug", queryset=Team.objects.all(), required=False, allow_null=True
@@ -271,11 +260,11 @@ class TemplateSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class NoteInputSerializer(serializers.Serializer):
+class ChangeNoteInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CabMeetingSerializer(serializers.ModelSerializer):
+class ChangeCabMeetingSerializer(serializers.ModelSerializer):
     chair = serializers.SlugRelatedField(slug_field="username", read_only=True)
     agenda = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -285,11 +274,11 @@ class CabMeetingSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "chair", "agenda", "status", "minutes"]
 
 
-class MinutesInputSerializer(serializers.Serializer):
+class ChangeMinutesInputSerializer(serializers.Serializer):
     minutes = serializers.CharField()
 
 
-class FreezePeriodSerializer(serializers.ModelSerializer):
+class ChangeFreezePeriodSerializer(serializers.ModelSerializer):
     services = services_field(required=False)
 
     class Meta:
@@ -297,7 +286,7 @@ class FreezePeriodSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "description", "start", "end", "services"]
 
 
-class MaintenanceWindowSerializer(serializers.ModelSerializer):
+class ChangeMaintenanceWindowSerializer(serializers.ModelSerializer):
     services = services_field(required=False)
 
     class Meta:
@@ -306,7 +295,7 @@ class MaintenanceWindowSerializer(serializers.ModelSerializer):
                   "services"]  # fmt: skip
 
 
-class PolicySerializer(serializers.ModelSerializer):
+class ChangePolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = ChangeClassPolicy
         fields = [
@@ -318,26 +307,26 @@ class PolicySerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "change_class"]
 
 
-class CalendarQuerySerializer(serializers.Serializer):
+class ChangeCalendarQuerySerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
 
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
-            raise serializers.ValidationError({"end": "end must be after start"})
+            raise serializers.ValidationError({"end": _("The end must be after the start.")})
         if (attrs["end"] - attrs["start"]).days > 92:
-            raise serializers.ValidationError({"end": "at most 92 days at a time"})
+            raise serializers.ValidationError({"end": _("At most 92 days at a time.")})
         return attrs
 
 
-class WindowOccurrenceSerializer(serializers.Serializer):
+class ChangeWindowOccurrenceSerializer(serializers.Serializer):
     window = serializers.IntegerField()
     name = serializers.CharField()
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
 
 
-class CalendarSerializer(serializers.Serializer):
+class ChangeCalendarSerializer(serializers.Serializer):
     changes = ChangeListSerializer(many=True)
-    maintenance_windows = WindowOccurrenceSerializer(many=True)
-    freeze_periods = FreezePeriodSerializer(many=True)
+    maintenance_windows = ChangeWindowOccurrenceSerializer(many=True)
+    freeze_periods = ChangeFreezePeriodSerializer(many=True)

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from itsm.models import AuditEvent
 
@@ -17,22 +16,11 @@ from .. import selectors
 from .. import services as svc
 from ..filters import ChangeFilterSet
 from ..models import (
-    CabMeeting,
     Change,
-    ChangeClassPolicy,
-    FreezePeriod,
-    MaintenanceWindow,
-    StandardTemplate,
 )
 from . import serializers as s
 
 API = AuditEvent.Source.API
-ERRORS = {
-    400: OpenApiResponse(s.ErrorSerializer, description="A business rule is broken."),
-    403: OpenApiResponse(s.ErrorSerializer, description="You may not do this."),
-    404: OpenApiResponse(s.ErrorSerializer, description="No such object."),
-    409: OpenApiResponse(s.ErrorSerializer, description="Not allowed in the current state."),
-}
 
 
 def _detail(request, pk) -> dict:
@@ -61,7 +49,7 @@ def transition(verb: str, input_serializer, call, description: str):
         summary=f"{verb.replace('_', ' ').capitalize()} a change",
         description=description,
         request=input_serializer,
-        responses={200: s.ChangeDetailSerializer, **ERRORS},
+        responses={200: s.ChangeDetailSerializer},
     )(handler)
 
 
@@ -76,14 +64,14 @@ def _meeting(data):
     create=extend_schema(
         summary="File a change (a draft), or a standard change from an approved template",
         request=s.ChangeWriteSerializer,
-        responses={201: s.ChangeDetailSerializer, **ERRORS},
+        responses={201: s.ChangeDetailSerializer},
     ),
     partial_update=extend_schema(
         summary="Edit a draft",
         request=s.ChangeWriteSerializer,
-        responses={200: s.ChangeDetailSerializer, **ERRORS},
+        responses={200: s.ChangeDetailSerializer},
     ),
-    destroy=extend_schema(summary="Delete a draft", responses={204: None, **ERRORS}),
+    destroy=extend_schema(summary="Delete a draft", responses={204: None}),
 )
 class ChangeViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -140,7 +128,7 @@ class ChangeViewSet(viewsets.ModelViewSet):
 
     submit = transition(
         "submit",
-        s.NoInputSerializer,
+        s.ChangeNoInputSerializer,
         lambda pk, u, d: svc.change_submit(change_id=pk, actor=u, source=API),
         "Draft to submitted (an emergency change goes straight to awaiting approval). Needs "
         "plans, a window and services; the lead time of the class is checked on the owning "
@@ -148,7 +136,7 @@ class ChangeViewSet(viewsets.ModelViewSet):
     )
     assess = transition(
         "assess",
-        s.AssessInputSerializer,
+        s.ChangeAssessInputSerializer,
         lambda pk, u, d: svc.change_assess(
             change_id=pk, actor=u, source=API, change_class=d.get("change_class"), note=d["note"]
         ),
@@ -157,13 +145,13 @@ class ChangeViewSet(viewsets.ModelViewSet):
     )
     request_approval = transition(
         "request_approval",
-        s.NoInputSerializer,
+        s.ChangeNoInputSerializer,
         lambda pk, u, d: svc.change_request_approval(change_id=pk, actor=u, source=API),
         "Route an assessed change to the approvers its class policy names.",
     )
     approve = transition(
         "approve",
-        s.CommentInputSerializer,
+        s.ChangeCommentInputSerializer,
         lambda pk, u, d: svc.change_approve(
             change_id=pk, actor=u, source=API, comment=d["comment"]
         ),
@@ -172,13 +160,13 @@ class ChangeViewSet(viewsets.ModelViewSet):
     )
     reject = transition(
         "reject",
-        s.RejectInputSerializer,
+        s.ChangeRejectInputSerializer,
         lambda pk, u, d: svc.change_reject(change_id=pk, actor=u, source=API, comment=d["comment"]),
         "Reject with a reason (approver role of the class).",
     )
     vote = transition(
         "vote",
-        s.VoteInputSerializer,
+        s.ChangeVoteInputSerializer,
         lambda pk, u, d: svc.change_vote(
             change_id=pk,
             actor=u,
@@ -192,7 +180,7 @@ class ChangeViewSet(viewsets.ModelViewSet):
     )
     schedule = transition(
         "schedule",
-        s.ScheduleInputSerializer,
+        s.ChangeScheduleInputSerializer,
         lambda pk, u, d: svc.change_schedule(
             change_id=pk,
             actor=u,
@@ -206,7 +194,7 @@ class ChangeViewSet(viewsets.ModelViewSet):
     )
     reschedule = transition(
         "reschedule",
-        s.RescheduleInputSerializer,
+        s.ChangeRescheduleInputSerializer,
         lambda pk, u, d: svc.change_reschedule(
             change_id=pk,
             actor=u,
@@ -219,38 +207,38 @@ class ChangeViewSet(viewsets.ModelViewSet):
     )
     start = transition(
         "start",
-        s.NoInputSerializer,
+        s.ChangeNoInputSerializer,
         lambda pk, u, d: svc.change_start(change_id=pk, actor=u, source=API),
         "Start implementing, inside the window, after every pre-check and the backup.",
     )
     finish = transition(
         "finish",
-        s.FinishInputSerializer,
+        s.ChangeFinishInputSerializer,
         lambda pk, u, d: svc.change_finish(change_id=pk, actor=u, source=API, note=d["note"]),
         "Implementation done; verification follows. Needs a work log entry.",
     )
     verify = transition(
         "verify",
-        s.VerifyInputSerializer,
+        s.ChangeVerifyInputSerializer,
         lambda pk, u, d: svc.change_verify(change_id=pk, actor=u, source=API, report=d["report"]),
         "Every verification check passed: completed (a review becomes due when the class "
         "requires one).",
     )
     fail = transition(
         "fail",
-        s.FailInputSerializer,
+        s.ChangeFailInputSerializer,
         lambda pk, u, d: svc.change_fail(change_id=pk, actor=u, source=API, reason=d["reason"]),
         "Verification failed: the rollback plan applies.",
     )
     roll_back = transition(
         "roll_back",
-        s.RollBackInputSerializer,
+        s.ChangeRollBackInputSerializer,
         lambda pk, u, d: svc.change_roll_back(change_id=pk, actor=u, source=API, notes=d["notes"]),
         "The change was rolled back; a review becomes due.",
     )
     start_review = transition(
         "start_review",
-        s.ReviewInputSerializer,
+        s.ChangeReviewInputSerializer,
         lambda pk, u, d: svc.change_start_review(
             change_id=pk, actor=u, source=API, cause_analysis=d["cause_analysis"]
         ),
@@ -258,19 +246,19 @@ class ChangeViewSet(viewsets.ModelViewSet):
     )
     close = transition(
         "close",
-        s.CloseInputSerializer,
+        s.ChangeCloseInputSerializer,
         lambda pk, u, d: svc.change_close(change_id=pk, actor=u, source=API, summary=d["summary"]),
         "Close a completed change, or a reviewed one with its summary.",
     )
     cancel = transition(
         "cancel",
-        s.CancelInputSerializer,
+        s.ChangeCancelInputSerializer,
         lambda pk, u, d: svc.change_cancel(change_id=pk, actor=u, source=API, reason=d["reason"]),
         "Cancel a change that has not started.",
     )
     check = transition(
         "check",
-        s.CheckInputSerializer,
+        s.ChangeCheckInputSerializer,
         lambda pk, u, d: svc.change_check_item(
             change_id=pk, item_id=d["item"], actor=u, source=API, result=d["result"], note=d["note"]
         ),
@@ -278,7 +266,7 @@ class ChangeViewSet(viewsets.ModelViewSet):
     )
     confirm_backup = transition(
         "confirm_backup",
-        s.BackupInputSerializer,
+        s.ChangeBackupInputSerializer,
         lambda pk, u, d: svc.change_confirm_backup(
             change_id=pk, actor=u, source=API, reference=d["reference"]
         ),
@@ -286,17 +274,17 @@ class ChangeViewSet(viewsets.ModelViewSet):
     )
     work_log = transition(
         "work_log",
-        s.TextInputSerializer,
+        s.ChangeTextInputSerializer,
         lambda pk, u, d: svc.change_log_work(change_id=pk, actor=u, source=API, text=d["text"]),
         "Add an entry to the work log.",
     )
-    comment = transition("comment", s.TextInputSerializer, lambda pk, u, d: svc.change_comment(
-        change_id=pk, actor=u, source=API, text=d["text"]),
+    comment = transition("comment", s.ChangeTextInputSerializer,
+        lambda pk, u, d: svc.change_comment(change_id=pk, actor=u, source=API, text=d["text"]),
         "Comment on a change.")  # fmt: skip
 
     @extend_schema(
         summary="Timeline: audit events, decisions, comments and work log",
-        responses={200: s.TimelineEntrySerializer(many=True), 404: ERRORS[404]},
+        responses={200: s.ChangeTimelineEntrySerializer(many=True)},
     )
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
@@ -304,7 +292,7 @@ class ChangeViewSet(viewsets.ModelViewSet):
             change = selectors.change_for_detail(int(pk))
         except Change.DoesNotExist:
             raise Http404 from None
-        return Response(s.TimelineEntrySerializer(selectors.timeline(change), many=True).data)
+        return Response(s.ChangeTimelineEntrySerializer(selectors.timeline(change), many=True).data)
 
     @extend_schema(summary="Changes waiting for my approval",
                    responses={200: s.ChangeListSerializer(many=True)})  # fmt: skip
@@ -313,199 +301,3 @@ class ChangeViewSet(viewsets.ModelViewSet):
         changes = selectors.awaiting_my_approval(request.user)
         page = self.paginate_queryset(changes)
         return self.get_paginated_response(s.ChangeListSerializer(page, many=True).data)
-
-
-@extend_schema_view(
-    create=extend_schema(summary="Propose a standard change template",
-                         responses={201: s.TemplateSerializer, **ERRORS}),
-    partial_update=extend_schema(summary="Edit a proposed template",
-                                 responses={200: s.TemplateSerializer, **ERRORS}),
-)  # fmt: skip
-class TemplateViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, viewsets.GenericViewSet,
-):  # fmt: skip
-    http_method_names = ["get", "post", "patch", "head", "options"]
-    serializer_class = s.TemplateSerializer
-    queryset = StandardTemplate.objects.select_related(
-        "owner_team", "proposed_by", "decided_by"
-    ).prefetch_related("services")
-    filterset_fields = ["status", "family"]
-
-    def create(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        template = svc.template_propose(
-            actor=request.user, source=API, services=data.pop("services", []), **data
-        )
-        return Response(self.get_serializer(template).data, status=status.HTTP_201_CREATED)
-
-    def partial_update(self, request, pk=None):
-        serializer = self.get_serializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        template = svc.template_update(
-            template_id=int(pk), actor=request.user, source=API,
-            services=data.pop("services", None), **data,
-        )  # fmt: skip
-        return Response(self.get_serializer(template).data)
-
-    def _respond(self, template):
-        return Response(self.get_serializer(template).data)
-
-    @extend_schema(request=s.NoteInputSerializer, responses={200: s.TemplateSerializer, **ERRORS})
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        data = s.NoteInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._respond(svc.template_approve(
-            template_id=int(pk), actor=request.user, source=API, note=data.validated_data["note"]
-        ))  # fmt: skip
-
-    @extend_schema(request=s.NoteInputSerializer, responses={200: s.TemplateSerializer, **ERRORS})
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        data = s.NoteInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return self._respond(svc.template_reject(
-            template_id=int(pk), actor=request.user, source=API, note=data.validated_data["note"]
-        ))  # fmt: skip
-
-    @extend_schema(request=None, responses={200: s.TemplateSerializer, **ERRORS})
-    @action(detail=True, methods=["post"])
-    def retire(self, request, pk=None):
-        return self._respond(
-            svc.template_retire(template_id=int(pk), actor=request.user, source=API)
-        )
-
-    @extend_schema(request=None, responses={201: s.TemplateSerializer, **ERRORS})
-    @action(detail=True, methods=["post"], url_path="new-version")
-    def new_version(self, request, pk=None):
-        template = svc.template_new_version(template_id=int(pk), actor=request.user, source=API)
-        return Response(self.get_serializer(template).data, status=status.HTTP_201_CREATED)
-
-
-class CabMeetingViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):  # fmt: skip
-    serializer_class = s.CabMeetingSerializer
-    queryset = CabMeeting.objects.select_related("chair").prefetch_related("agenda")
-
-    @extend_schema(summary="Plan a CAB meeting (agenda: changes awaiting a CAB decision)",
-                   responses={201: s.CabMeetingSerializer, **ERRORS})  # fmt: skip
-    def create(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        meeting = svc.cab_meeting_create(
-            actor=request.user, source=API, **serializer.validated_data
-        )
-        return Response(self.get_serializer(meeting).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=None, responses={200: s.CabMeetingSerializer, **ERRORS})
-    @action(detail=True, methods=["post"], url_path="refresh-agenda")
-    def refresh_agenda(self, request, pk=None):
-        meeting = svc.cab_meeting_refresh_agenda(meeting_id=int(pk), actor=request.user, source=API)
-        return Response(self.get_serializer(meeting).data)
-
-    @extend_schema(request=s.MinutesInputSerializer,
-                   responses={200: s.CabMeetingSerializer, **ERRORS})  # fmt: skip
-    @action(detail=True, methods=["post"])
-    def close(self, request, pk=None):
-        data = s.MinutesInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        meeting = svc.cab_meeting_close(
-            meeting_id=int(pk), actor=request.user, source=API, **data.validated_data
-        )
-        return Response(self.get_serializer(meeting).data)
-
-
-class _CalendarEntryViewSet(viewsets.ModelViewSet):
-    kind = ""
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-
-    def _save(self, request, pk=None, partial=False):
-        instance = self.get_object() if pk else None
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        services = data.pop("services", None)
-        if services is None:
-            services = list(instance.services.all()) if instance else []
-        entry = svc.calendar_entry_save(
-            kind=self.kind,
-            actor=request.user,
-            source=API,
-            entry_id=instance.pk if instance else None,
-            services=services,
-            **data,
-        )
-        return Response(
-            self.get_serializer(entry).data,
-            status=status.HTTP_200_OK if pk else status.HTTP_201_CREATED,
-        )
-
-    def create(self, request):
-        return self._save(request)
-
-    def partial_update(self, request, pk=None):
-        return self._save(request, pk, partial=True)
-
-    def destroy(self, request, pk=None):
-        svc.calendar_entry_delete(kind=self.kind, entry_id=int(pk), actor=request.user, source=API)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class FreezePeriodViewSet(_CalendarEntryViewSet):
-    """Freeze (blackout) periods: no change may be scheduled into one except emergencies."""
-
-    kind = "freeze"
-    serializer_class = s.FreezePeriodSerializer
-    queryset = FreezePeriod.objects.prefetch_related("services")
-
-
-class MaintenanceWindowViewSet(_CalendarEntryViewSet):
-    kind = "window"
-    serializer_class = s.MaintenanceWindowSerializer
-    queryset = MaintenanceWindow.objects.prefetch_related("services")
-
-
-class PolicyViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):  # fmt: skip
-    """Approval policy per change class; administrators edit it."""
-
-    http_method_names = ["get", "patch", "head", "options"]
-    serializer_class = s.PolicySerializer
-    queryset = ChangeClassPolicy.objects.all()
-
-    def partial_update(self, request, pk=None):
-        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        policy = svc.policy_update(
-            policy_id=int(pk), actor=request.user, source=API, **serializer.validated_data
-        )
-        return Response(self.get_serializer(policy).data)
-
-
-class ChangeCalendarView(APIView):
-    """Planned changes, maintenance window occurrences and freeze periods in a range."""
-
-    @extend_schema(parameters=[s.CalendarQuerySerializer],
-                   responses={200: s.CalendarSerializer, 400: ERRORS[400]})  # fmt: skip
-    def get(self, request):
-        query = s.CalendarQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = selectors.calendar_data(query.validated_data["start"], query.validated_data["end"])
-        return Response(
-            {
-                "changes": s.ChangeListSerializer(data.changes, many=True).data,
-                "maintenance_windows": [
-                    {"window": w.pk, "name": w.name, "start": start, "end": end}
-                    for w, start, end in data.windows
-                ],
-                "freeze_periods": s.FreezePeriodSerializer(data.freezes, many=True).data,
-            }
-        )

@@ -1,13 +1,12 @@
 """The change request and its lifecycle.
 
 Transitions change only fields on `self`; services in changes/services lock the row, call one
-transition, save and record the audit event. Guards live here (`conditions=`, `permission=`)
-so the page, the API and the timers meet the same rules.
+transition, save and record the audit event. Guards (changes/models/guards.py) sit in
+`conditions=` and `permission=`, so the page, the API and the timers meet the same rules.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings
@@ -19,208 +18,38 @@ from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transitio
 
 from itsm.models import Service, Team
 
+from .guards import (  # noqa: F401 - re-exported for views, services and tests
+    backup_confirmed,
+    condition,
+    from_approved_template,
+    has_implementer,
+    has_plans,
+    has_services,
+    has_window,
+    may_approve,
+    may_assess,
+    may_close,
+    may_edit,
+    may_implement,
+    may_review,
+    may_schedule,
+    may_verify,
+    may_vote,
+    no_pending_review,
+    prechecks_done,
+    risk_fits_class,
+    verification_passed,
+)
 from .policy import ChangeClass, ChangeClassPolicy
-
-
-class Status(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    ASSESSED = "assessed", _("Assessed")
-    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    SCHEDULED = "scheduled", _("Scheduled")
-    IMPLEMENTING = "implementing", _("Implementing")
-    VERIFYING = "verifying", _("Verifying")
-    COMPLETED = "completed", _("Completed")
-    FAILED = "failed", _("Verification failed")
-    ROLLED_BACK = "rolled_back", _("Rolled back")
-    REVIEW = "review", _("In review")
-    CLOSED = "closed", _("Closed")
-    CANCELLED = "cancelled", _("Cancelled")
-
-
-class RiskLevel(models.TextChoices):
-    LOW = "low", _("Low")
-    MEDIUM = "medium", _("Medium")
-    HIGH = "high", _("High")
-
-
-EARLY_STATES = [
-    Status.DRAFT,
-    Status.SUBMITTED,
-    Status.ASSESSED,
-    Status.AWAITING_APPROVAL,
-    Status.APPROVED,
-    Status.SCHEDULED,
-]
-# States in which a change holds its planned window on the calendar.
-ACTIVE_STATES = [
-    Status.AWAITING_APPROVAL,
-    Status.APPROVED,
-    Status.SCHEDULED,
-    Status.IMPLEMENTING,
-    Status.VERIFYING,
-]
-OPEN_STATES = [s for s in Status.values if s not in {"rejected", "closed", "cancelled"}]
-
-
-@dataclass(frozen=True)
-class Tally:
-    approve: int = 0
-    reject: int = 0
-    abstain: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.approve + self.reject + self.abstain
-
-
-def decide(policy: ChangeClassPolicy, tally: Tally) -> str | None:
-    """The decision the votes so far reach under `policy`, or None while it is open."""
-    if policy.cab_vote:
-        counted = tally.approve + tally.reject
-        if tally.total < policy.quorum or counted == 0:
-            return None
-        if tally.approve * 100 > policy.majority_percent * counted:
-            return Status.APPROVED
-        return Status.REJECTED
-    if tally.reject:
-        return Status.REJECTED
-    if tally.approve >= policy.required_approvals:
-        return Status.APPROVED
-    return None
-
-
-def condition(message):
-    """Attach the message a page or the API shows when this guard is not met."""
-
-    def wrap(func):
-        func.message = message
-        return func
-
-    return wrap
-
-
-# --- conditions: pure reads of the instance (and its prefetched relations) ------------------
-
-
-@condition(_("Execution, rollback and backup plans are required before submission."))
-def has_plans(change: Change) -> bool:
-    if change.template_id is not None:
-        return True  # the approved template carries the procedure
-    return all(p.strip() for p in (change.execution_plan, change.rollback_plan, change.backup_plan))
-
-
-@condition(_("A planned window with an end after its start is required."))
-def has_window(change: Change) -> bool:
-    return bool(
-        change.planned_start and change.planned_end and change.planned_end > change.planned_start
-    )
-
-
-@condition(_("Name at least one affected service."))
-def has_services(change: Change) -> bool:
-    return len(change.services.all()) > 0
-
-
-@condition(_("A high-risk change cannot be a standard change; choose normal or major."))
-def risk_fits_class(change: Change) -> bool:
-    return not (change.change_class == ChangeClass.STANDARD and change.risk_level == RiskLevel.HIGH)
-
-
-@condition(_("Only a standard change from an approved template is approved automatically."))
-def from_approved_template(change: Change) -> bool:
-    template = change.template
-    return (
-        change.change_class == ChangeClass.STANDARD
-        and template is not None
-        and template.status == "approved"
-        and change.policy.auto_approve_from_template
-    )
-
-
-@condition(_("Assign an implementer first."))
-def has_implementer(change: Change) -> bool:
-    return change.implementer_id is not None
-
-
-@condition(_("Complete every pre-check before starting."))
-def prechecks_done(change: Change) -> bool:
-    return all(item.result for item in change.checklist("precheck"))
-
-
-@condition(_("Confirm the backup before starting."))
-def backup_confirmed(change: Change) -> bool:
-    return change.backup_confirmed_at is not None
-
-
-@condition(_("Every verification check must pass (or be not applicable)."))
-def verification_passed(change: Change) -> bool:
-    items = change.checklist("verification")
-    return all(item.result in {"passed", "not_applicable"} for item in items)
-
-
-@condition(_("A post-implementation review is required before closing."))
-def no_pending_review(change: Change) -> bool:
-    return change.status != Status.COMPLETED or change.review_due_at is None
-
-
-# --- permissions: who may take a transition (segregation of duties included) ---------------
-
-
-def _manages(user) -> bool:
-    return user.has_perm("changes.manage_change")
-
-
-def may_edit(change: Change, user) -> bool:
-    return user.pk == change.requester_id or _manages(user)
-
-
-def may_assess(change: Change, user) -> bool:
-    return user.has_perm("changes.assess_change")
-
-
-def _may_decide(change: Change, user, *, cab: bool) -> bool:
-    policy = change.policy
-    return (
-        policy.cab_vote == cab
-        and user.has_role(policy.approver_role)
-        and not change.is_party(user)
-        and not change.has_decided(user)
-    )
-
-
-def may_approve(change: Change, user) -> bool:
-    return _may_decide(change, user, cab=False)
-
-
-def may_vote(change: Change, user) -> bool:
-    return _may_decide(change, user, cab=True)
-
-
-def may_schedule(change: Change, user) -> bool:
-    return user.pk in {change.requester_id, change.implementer_id} or user.has_perm(
-        "changes.schedule_change"
-    )
-
-
-def may_implement(change: Change, user) -> bool:
-    return user.pk == change.implementer_id or _manages(user)
-
-
-def may_verify(change: Change, user) -> bool:
-    return user.pk == change.implementer_id or user.has_perm("changes.assess_change")
-
-
-def may_review(change: Change, user) -> bool:
-    return user.has_perm("changes.review_change")
-
-
-def may_close(change: Change, user) -> bool:
-    if change.status == Status.COMPLETED and user.pk == change.requester_id:
-        return True
-    return user.has_perm("changes.review_change")
+from .states import (  # noqa: F401 - re-exported
+    ACTIVE_STATES,
+    EARLY_STATES,
+    OPEN_STATES,
+    RiskLevel,
+    Status,
+    Tally,
+    decide,
+)
 
 
 class ChangeQuerySet(models.QuerySet):
@@ -421,7 +250,7 @@ class Change(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.DRAFT,
         target=GET_STATE(_after_submit, states=[Status.SUBMITTED, Status.AWAITING_APPROVAL]),
-        conditions=[has_plans, has_window, has_services],
+        conditions=[has_plans, has_window, has_services, risk_fits_class],
         permission=may_edit,
     )
     def submit(self, *, at) -> None:

@@ -22,7 +22,12 @@ Source = AuditEvent.Source
 def lock_change(change_id: int) -> Change:
     """The change row, locked until the transaction ends (FOR UPDATE on PostgreSQL)."""
     try:
-        return Change.objects.select_for_update().select_related("owner_team").get(pk=change_id)
+        # of=("self",): PostgreSQL cannot lock the nullable side of the team join.
+        return (
+            Change.objects.select_for_update(of=("self",))
+            .select_related("owner_team")
+            .get(pk=change_id)
+        )
     except Change.DoesNotExist:
         raise Http404(_("No such change.")) from None
 

@@ -30,6 +30,9 @@ from ..services.implementation import PRECHECK_STATES, WORK_LOG_STATES
 
 WEB = AuditEvent.Source.WEB
 PAGE_SIZES = (25, 50, 100)
+BEFORE_APPROVAL = {
+    Status.DRAFT, Status.SUBMITTED, Status.ASSESSED, Status.AWAITING_APPROVAL, Status.REJECTED,
+}  # fmt: skip
 
 
 def _page_size(request) -> int:
@@ -61,8 +64,14 @@ def change_list(request):
 
 
 def inbox(request):
-    changes = list(selectors.awaiting_my_approval(request.user))
-    return render(request, "changes/inbox.html", {"changes": changes, "now": timezone.now()})
+    page = Paginator(selectors.awaiting_my_approval(request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "changes/inbox.html",
+        {"changes": page.object_list, "page": page, "now": timezone.now()},
+    )
 
 
 def _action_forms(change: Change, actions) -> dict:
@@ -117,6 +126,7 @@ def change_detail(request, pk: int):
         "can_log": change.status in WORK_LOG_STATES
         and (may_implement(change, user) or may_verify(change, user)),
         "check_results": forms.ChecklistItem.Result.choices,
+        "show_implementation": change.status not in BEFORE_APPROVAL,
         "now": timezone.now(),
     }
     return render(request, "changes/change_detail.html", context)

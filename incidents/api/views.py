@@ -20,9 +20,11 @@ from .. import selectors, services
 from ..actions import ACTIONS
 from ..filters import ActionItemFilter, IncidentFilter
 from ..models import (
+    ActionItem,
     EscalationLevel,
     EscalationPolicy,
     Incident,
+    Notification,
     Postmortem,
     PriorityMatrixCell,
     PriorityPolicy,
@@ -83,6 +85,7 @@ def _verb_action(verb: str):
 class IncidentViewSet(viewsets.ModelViewSet):
     """Incidents. Writes go through the services; the status changes only by verbs."""
 
+    queryset = Incident.objects.none()  # for the schema; get_queryset scopes to the user
     filter_backends = [DjangoFilterBackend]
     filterset_class = IncidentFilter
 
@@ -192,6 +195,7 @@ class PostmortemViewSet(
 ):
     """Postmortems: draft → in review → published; edits only while a draft."""
 
+    queryset = Postmortem.objects.none()
     filterset_fields = ["status", "incident"]
     filter_backends = [DjangoFilterBackend]
 
@@ -294,6 +298,7 @@ class ActionItemViewSet(
 ):
     """Action items of postmortems, tracked until done; reminders when overdue."""
 
+    queryset = ActionItem.objects.none()
     filter_backends = [DjangoFilterBackend]
     filterset_class = ActionItemFilter
 
@@ -362,6 +367,7 @@ class ActionItemViewSet(
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """My incident notifications (the in-app inbox)."""
 
+    queryset = Notification.objects.none()
     serializer_class = s.NotificationSerializer
     filterset_fields = ["kind", "incident"]
     filter_backends = [DjangoFilterBackend]

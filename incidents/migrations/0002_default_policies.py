@@ -1,5 +1,5 @@
 """DOMAIN.md defaults: the impact × urgency matrix, SLA targets per priority and the
-escalation policy L1 on-call → L2 ops leader (15 min) → L3 ops manager (+30) → L4 developer
+escalation policy L1 on-call (the team's primary schedule) → L2 ops leader (15 min) → L3 ops manager (+30) → L4 developer
 team (+60), L5 executives at once for a major incident. Administrators edit them later."""
 
 from datetime import timedelta
@@ -24,7 +24,7 @@ POLICIES = [
 ]
 
 LEVELS = [
-    # number, wait, role, major only
+    # number, wait, role, major only; L1 pages whoever the team's primary schedule names
     (1, timedelta(0), "oncall", False),
     (2, timedelta(minutes=15), "ops_leader", False),
     (3, timedelta(minutes=30), "ops_manager", False),
@@ -61,7 +61,8 @@ def seed(apps, schema_editor):
                 policy=policy,
                 number=number,
                 wait=wait,
-                target_type="role",
+                target_type="oncall" if number == 1 else "role",
+                schedule_level=1,
                 role=role,
                 major_only=major_only,
             )

@@ -198,6 +198,7 @@ class EscalationLevel(models.Model):
     """One level: whom to notify, and how long after the previous level it fires."""
 
     class TargetType(models.TextChoices):
+        ONCALL = "oncall", _("On-call schedule of the incident's team")
         ROLE = "role", _("Role")
         TEAM = "team", _("Team")
         PERSON = "person", _("Person")
@@ -210,6 +211,14 @@ class EscalationLevel(models.Model):
         help_text=_("Time after the previous level fired; zero for the first level."),
     )
     target_type = models.CharField(_("notify"), max_length=8, choices=TargetType.choices)
+    schedule_level = models.PositiveSmallIntegerField(
+        _("schedule level"),
+        default=1,
+        help_text=_(
+            "For an on-call target: which of the team's schedules (1 = primary). Nobody on "
+            "call: the team's on-call engineers are notified instead."
+        ),
+    )
     role = models.CharField(
         _("role"),
         max_length=32,
@@ -252,6 +261,7 @@ class EscalationLevel(models.Model):
 
     def clean(self) -> None:
         required = {
+            self.TargetType.ONCALL: ("schedule_level", self.schedule_level),
             self.TargetType.ROLE: ("role", self.role),
             self.TargetType.TEAM: ("team", self.team_id),
             self.TargetType.PERSON: ("person", self.person_id),
@@ -264,6 +274,8 @@ class EscalationLevel(models.Model):
 
     @property
     def target_label(self) -> str:
+        if self.target_type == self.TargetType.ONCALL:
+            return str(_("On call (schedule level %(n)s)") % {"n": self.schedule_level})
         if self.target_type == self.TargetType.ROLE:
             return roles.role_label(self.role)
         if self.target_type == self.TargetType.TEAM:

@@ -59,7 +59,7 @@ def _fire_level(
     recipients=None,
 ) -> EscalationStep:
     """Record the step with whom it notifies, then log and queue the notifications."""
-    recipients = level_recipients(level, incident) if recipients is None else recipients
+    recipients = level_recipients(level, incident, at) if recipients is None else recipients
     step = EscalationStep.objects.create(
         incident=incident,
         level=level.number,
@@ -101,9 +101,12 @@ def _fire_level(
     return step
 
 
-def _arm_next(incident: Incident, *, base: datetime) -> None:
+def _arm_next(
+    incident: Incident, *, base: datetime, levels: list[EscalationLevel] | None = None
+) -> None:
     """Arm the timer of the next climbing level, `wait` after `base`; none at the top."""
-    upcoming = [lvl for lvl in _climbing(incident) if lvl.number > incident.escalation_level]
+    levels = _climbing(incident) if levels is None else levels
+    upcoming = [lvl for lvl in levels if lvl.number > incident.escalation_level]
     if not upcoming:
         escalation_stop(incident)
         return
@@ -182,7 +185,8 @@ def escalation_fire(timer: Timer, *, now: datetime) -> EscalationStep | None:
     number = int(timer.payload.get("level", 0))
     if number <= incident.escalation_level:
         return None  # a stale timer: this level already fired (by hand or before)
-    level = next((lvl for lvl in _climbing(incident) if lvl.number == number), None)
+    levels = _climbing(incident)
+    level = next((lvl for lvl in levels if lvl.number == number), None)
     if level is None:
         return None  # the policy changed and the level is gone
     before = incident.escalation_level
@@ -202,7 +206,7 @@ def escalation_fire(timer: Timer, *, now: datetime) -> EscalationStep | None:
         payload={"level": number, "notified": step.notified},
     )
     # The next level counts from when this one was due, so a late sweep does not drift.
-    _arm_next(incident, base=timer.due_at)
+    _arm_next(incident, base=timer.due_at, levels=levels)
     return step
 
 
@@ -259,7 +263,7 @@ def incident_deescalate(*, incident_id: int, actor, source: str, reason: str) ->
     before, now = incident.escalation_level, timezone.now()
     incident.escalation_level = target.number
     incident.save(update_fields=["escalation_level", "updated_at"])
-    leaving = level_recipients(current, incident) if current else []
+    leaving = level_recipients(current, incident, now) if current else []
     step = _fire_level(
         incident,
         target,

@@ -143,8 +143,3 @@ def incident_link_change(
         payload={"change": change_id, "previous": before},
     )
     return incident
-
-
-def incidents_caused_by_change(change_id: int):
-    """For the change's page: the incidents it caused."""
-    return Incident.objects.filter(caused_by_change_id=change_id).order_by("-detected_at")

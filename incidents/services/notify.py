@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from itsm import roles
 from itsm.models import Team
 
 from ..models import EscalationLevel, Incident, Notification
@@ -26,7 +27,17 @@ def users_with_role(role: str, *, team: Team | None = None) -> list:
     return list(in_role)
 
 
-def level_recipients(level: EscalationLevel, incident: Incident) -> list:
+def level_recipients(
+    level: EscalationLevel, incident: Incident, at: datetime | None = None
+) -> list:
+    """Whom a level notifies, resolved when the step fires (hand-offs in between count)."""
+    if level.target_type == EscalationLevel.TargetType.ONCALL:
+        from oncall.selectors import on_call_for_level
+
+        person = on_call_for_level(team=incident.team, level=level.schedule_level, at=at)
+        if person is not None and person.is_active:
+            return [person]
+        return users_with_role(roles.ONCALL, team=incident.team)  # no schedule, or a gap
     if level.target_type == EscalationLevel.TargetType.PERSON:
         return [level.person] if level.person and level.person.is_active else []
     if level.target_type == EscalationLevel.TargetType.TEAM:

@@ -354,6 +354,8 @@ def action_item_remind(timer: Timer, *, now: dt.datetime) -> bool:
     )
     if item is None or item.status != ActionItem.Status.OPEN:
         return False
+    if item.last_reminded_at is not None and item.last_reminded_at >= timer.due_at:
+        return False  # this reminder went out already (a second delivery of the same timer)
     if now < _reminder_due(item):
         _arm_reminder(item)  # the due date moved later meanwhile
         return False

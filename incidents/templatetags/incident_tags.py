@@ -48,6 +48,13 @@ def priority_badge(incident):
 
 
 @register.filter
+def event_label(action: str) -> str:
+    from ..events import event_label as label
+
+    return label(action)
+
+
+@register.filter
 def hm(value: timedelta | None) -> str:
     """A duration as hours and minutes: "-1h 05m", "52h 30m" (what portal.js ticks)."""
     if value is None:

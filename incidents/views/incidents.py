@@ -17,7 +17,7 @@ from .. import permissions as perms
 from .. import selectors, services
 from ..actions import ACTIONS, available_actions
 from ..filters import IncidentFilter
-from ..forms import IncidentEditForm, ReportForm
+from ..forms import IncidentEditForm, ReportForm, initial_for
 from ..models import Incident
 from ..services.clocks import clocks_for_incident
 
@@ -64,7 +64,7 @@ def incident_list(request):
 def incident_create(request):
     if not request.user.has_perm(perms.ADD):
         raise PermissionDenied
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         created = {}
@@ -82,7 +82,7 @@ def incident_create(request):
                 detected_by=data["detected_by"],
                 detected_at=data["detected_at"],
                 affected_services=data["affected_services"] or None,
-                is_major=data["is_major"],
+                is_major=data.get("is_major", False),
             )
 
         if run_action(request, report):
@@ -102,7 +102,11 @@ def _detail_context(request, incident: Incident) -> dict:
         "incident": incident,
         "actions": actions,
         "simple_actions": [a for a in actions if a.form is None],
-        "form_actions": [(a, a.form(prefix=a.verb)) for a in actions if a.form is not None],
+        "form_actions": [
+            (a, a.form(prefix=a.verb, initial=initial_for(a.verb, incident)))
+            for a in actions
+            if a.form is not None
+        ],
         "events": selectors.incident_events(incident),
         "clocks": clocks_for_incident(incident),
         "notifications": selectors.incident_notifications(incident)[:100],

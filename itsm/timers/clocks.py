@@ -6,8 +6,9 @@ each threshold still ahead so that the sweeper notices it when nobody else does.
 is recorded at the instant it happened, not when it was noticed; the Timer's `late_by` says
 how late the notice came.
 
-Lock order: clock row, then its timer rows. The sweeper holds timer rows and only *tries*
-the clock row (skip_locked), so the two never deadlock.
+Lock order: clock row, then its timer rows. Inside a sweep nothing waits: the handler only
+*tries* the clock row and its other timer rows (skip_locked), so neither a transition and
+a sweep nor two sweeps can deadlock; whatever it skips is re-checked by a later handler.
 """
 
 from __future__ import annotations
@@ -72,8 +73,12 @@ def _checked(clock: Clock, at: datetime | None) -> datetime:
 
 
 # --- the one place where thresholds are recorded and timers armed ----------------------------
-def _sync(clock: Clock, now: datetime) -> None:
-    """Record every threshold crossed by `now`, arm timers for the rest, save the clock."""
+def _sync(clock: Clock, now: datetime, *, in_sweep: bool = False) -> None:
+    """Record every threshold crossed by `now`, arm timers for the rest, save the clock.
+
+    `in_sweep`: called by the timer handler, which must never wait for a lock (another
+    sweeper may hold this clock's other timer rows while it waits for ours).
+    """
     pending = [(f, clock.target * f) for f in clock.warn_fractions]
     pending = [(f, amount) for f, amount in pending if f not in clock.warned_fractions]
     if clock.breached_at is None:
@@ -84,13 +89,18 @@ def _sync(clock: Clock, now: datetime) -> None:
         instant = clock.crossing(amount)
         if instant is not None and instant <= now:
             crossed.append((fraction, instant))
-            services.timer_cancel(subject=clock, kind=TIMER_KIND, key=key)
+            services.timer_cancel(subject=clock, kind=TIMER_KIND, key=key, skip_locked=in_sweep)
         elif instant is not None and clock.is_running:
             services.timer_arm(
-                subject=clock, kind=TIMER_KIND, key=key, due_at=instant, payload={"f": fraction}
+                subject=clock,
+                kind=TIMER_KIND,
+                key=key,
+                due_at=instant,
+                payload={"f": fraction},
+                skip_locked=in_sweep,
             )
         else:
-            services.timer_cancel(subject=clock, kind=TIMER_KIND, key=key)
+            services.timer_cancel(subject=clock, kind=TIMER_KIND, key=key, skip_locked=in_sweep)
     for fraction, instant in crossed:
         if fraction is None:
             clock.breached_at = instant
@@ -246,8 +256,13 @@ def clock_check(*, clock_id: int, now: datetime | None = None) -> bool:
         if clock is None:
             if Clock.objects.filter(pk=clock_id).exists():
                 raise services.TimerBusy(f"clock {clock_id} is locked")
-            return True  # the clock's subject was deleted: nothing to record
-        _sync(clock, now)
+            return True  # the clock was deleted: nothing to record
+        if clock.subject is None:
+            # Its ticket was deleted (clocks hang on a generic relation): stop quietly
+            # rather than send signals that receivers cannot resolve.
+            services.timer_cancel(subject=clock, kind=TIMER_KIND, skip_locked=True)
+            return True
+        _sync(clock, now, in_sweep=True)
     return True
 
 

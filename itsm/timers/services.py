@@ -47,18 +47,23 @@ def timer_arm(
     key: str = "",
     payload: dict | None = None,
     fast_path: bool = True,
-) -> Timer:
+    skip_locked: bool = False,
+) -> Timer | None:
     """Arm (or re-target) the one armed timer of this subject, kind and key.
 
     A near deadline also gets an ETA task carrying the timer's fresh token; re-arming or
     cancelling makes that task a no-op. The sweeper alone is enough: the task only makes
     near deadlines exact to the second.
+
+    `skip_locked` is for code running inside a sweep: a timer row that another sweeper holds
+    is left alone (None is returned) instead of waited for, so sweepers never deadlock.
     """
-    timer = (
-        Timer.objects.select_for_update()
-        .filter(**_subject_filter(subject), kind=kind, key=key, state=Timer.State.ARMED)
-        .first()
+    armed = Timer.objects.filter(
+        **_subject_filter(subject), kind=kind, key=key, state=Timer.State.ARMED
     )
+    timer = armed.select_for_update(skip_locked=skip_locked).first()
+    if timer is None and skip_locked and armed.exists():
+        return None
     payload = payload or {}
     if timer is None:
         timer = Timer(**_subject_filter(subject), kind=kind, key=key)
@@ -81,13 +86,27 @@ def timer_arm(
     return timer
 
 
-def timer_cancel(*, subject: models.Model, kind: str | None = None, key: str | None = None) -> int:
-    """Cancel the armed timers of a subject (optionally of one kind and key)."""
+def timer_cancel(
+    *,
+    subject: models.Model,
+    kind: str | None = None,
+    key: str | None = None,
+    skip_locked: bool = False,
+) -> int:
+    """Cancel the armed timers of a subject (optionally of one kind and key).
+
+    With `skip_locked` (inside a sweep), rows another sweeper holds are left armed: their
+    handlers re-check the subject and find nothing left to do.
+    """
     qs = Timer.objects.filter(**_subject_filter(subject), state=Timer.State.ARMED)
     if kind is not None:
         qs = qs.filter(kind=kind)
     if key is not None:
         qs = qs.filter(key=key)
+    if skip_locked:
+        qs = Timer.objects.filter(
+            pk__in=list(qs.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        )
     return qs.update(state=Timer.State.CANCELLED)
 
 
@@ -160,6 +179,7 @@ class Outcome(enum.Enum):
     FIRED = "fired"
     FAILED = "failed"
     BUSY = "busy"
+    SKIPPED = "skipped"
 
 
 def _fire(timer: Timer, now: datetime) -> Outcome:
@@ -167,10 +187,15 @@ def _fire(timer: Timer, now: datetime) -> Outcome:
     commit together or not at all."""
     try:
         with transaction.atomic():
-            timer.state = Timer.State.FIRED
-            timer.fired_at = now
-            timer.late_by = max(now - timer.due_at, timedelta(0))
-            timer.save(update_fields=["state", "fired_at", "late_by"])
+            late_by = max(now - timer.due_at, timedelta(0))
+            # Re-check as we mark: a handler earlier in this batch may have cancelled or
+            # re-armed this very timer (same transaction, so our lock did not stop it).
+            marked = Timer.objects.filter(
+                pk=timer.pk, state=Timer.State.ARMED, token=timer.token, due_at=timer.due_at
+            ).update(state=Timer.State.FIRED, fired_at=now, late_by=late_by)
+            if not marked:
+                return Outcome.SKIPPED
+            timer.state, timer.fired_at, timer.late_by = Timer.State.FIRED, now, late_by
             get_handler(timer.kind)(timer, now=now)
         return Outcome.FIRED
     except TimerBusy:
@@ -259,7 +284,7 @@ def sweep(*, batch_size: int | None = None, max_batches: int = 100) -> SweepResu
                 elif outcome is Outcome.BUSY:
                     result.busy += 1
                     busy.append(timer.pk)
-                else:
+                elif outcome is Outcome.FAILED:
                     result.failed += 1
         result.batches += 1
         if len(due) < batch_size:
@@ -281,14 +306,15 @@ def sweep(*, batch_size: int | None = None, max_batches: int = 100) -> SweepResu
 
 
 def prune(*, older_than: timedelta, limit: int = 10_000) -> int:
-    """Delete fired and cancelled timers whose due time is older than `older_than`.
+    """Delete timers fired or cancelled more than `older_than` ago (at most `limit`).
 
     The facts live in the subjects and their audit events; the rows only prove lateness.
     """
     cutoff = timezone.now() - older_than
     ids = list(
         Timer.objects.filter(
-            state__in=[Timer.State.FIRED, Timer.State.CANCELLED], due_at__lt=cutoff
+            models.Q(state=Timer.State.FIRED, fired_at__lt=cutoff)
+            | models.Q(state=Timer.State.CANCELLED, due_at__lt=cutoff)
         ).values_list("pk", flat=True)[:limit]
     )
     return Timer.objects.filter(pk__in=ids).delete()[0] if ids else 0

@@ -1,8 +1,10 @@
-"""Timer handlers of the timer app itself (found by autodiscover in TimersConfig.ready)."""
+"""Timer handlers of the timer app itself (found by autodiscover in TimersConfig.ready).
+
+Importing `clocks` registers the clock threshold handler (kind "timers.clock").
+"""
 
 from . import clocks, services
 from .registry import timer_handler
 
-# clocks registers its own handler (clocks.TIMER_KIND) when imported.
-assert clocks.TIMER_KIND
+__all__ = ["clocks"]
 timer_handler(services.PROBE_KIND)(services.record_probe)

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from itsm import roles
 from tests.changes.factories import role_user
@@ -21,3 +22,13 @@ def people(db):
         admin = role_user(roles.ADMINISTRATOR, username="boss")
 
     return People
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    """API rate limits count in the cache by user id, and ids repeat from test to test: start
+    and end each test with an empty cache so hundreds of API calls here never throttle a
+    later test (ours or another app's)."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -53,7 +53,7 @@ ACTIONS = list(ALLOWED)
 
 
 def expected(state: str, action: str, role: str) -> str:
-    """"ok", "409" (not in this state) or "403" (not this role)."""
+    """ "ok", "409" (not in this state) or "403" (not this role)."""
     sources = ALLOWED[action]
     if state not in sources:
         return "409"

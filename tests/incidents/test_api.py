@@ -51,7 +51,13 @@ def test_create_validates_input_with_400(world, api_client_for):
 def test_executives_cannot_file(world, api_client_for):
     response = api_client_for(world.user("executive")).post(
         "/api/v1/incidents/",
-        {"title": "x", "service": "payments-api", "scope": "all_users", "business_impact": "minor", "urgency": "planned"},
+        {
+            "title": "x",
+            "service": "payments-api",
+            "scope": "all_users",
+            "business_impact": "minor",
+            "urgency": "planned",
+        },
         format="json",
     )
     assert response.status_code == 403
@@ -70,12 +76,18 @@ def test_patch_edits_descriptive_fields_only(world, api_client_for):
 def test_escalate_and_prioritize_verbs(world, api_client_for):
     incident = report(world, priority="P3")
     client = api_client_for(world.user("ops_leader"))
-    response = client.post(f"/api/v1/incidents/{incident.pk}/escalate/", {"reason": "big"}, format="json")
+    response = client.post(
+        f"/api/v1/incidents/{incident.pk}/escalate/", {"reason": "big"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["escalation_level"] == 2
-    response = client.post(f"/api/v1/incidents/{incident.pk}/prioritize/", {"priority": "P1"}, format="json")
+    response = client.post(
+        f"/api/v1/incidents/{incident.pk}/prioritize/", {"priority": "P1"}, format="json"
+    )
     assert response.status_code == 400
     response = client.post(
-        f"/api/v1/incidents/{incident.pk}/prioritize/", {"priority": "P1", "reason": "VIP"}, format="json"
+        f"/api/v1/incidents/{incident.pk}/prioritize/",
+        {"priority": "P1", "reason": "VIP"},
+        format="json",
     )
     assert response.json()["priority"] == "P1"
     response = client.post(
@@ -97,7 +109,12 @@ def test_filters_are_shared_with_the_page(world, api_client_for):
     report(world, priority="P4", title="typo")
     drive(world, report(world, priority="P4", title="old"), Status.CLOSED)
     client = api_client_for(world.user("oncall"))
-    titles = lambda q: sorted(i["title"] for i in client.get(f"/api/v1/incidents/?{q}").json()["results"])  # noqa: E731
+
+    def titles(query):
+        return sorted(
+            i["title"] for i in client.get(f"/api/v1/incidents/?{query}").json()["results"]
+        )
+
     assert titles("priority=P1") == ["db down"]
     assert titles("state=active") == ["db down", "typo"]
     assert titles("status=closed") == ["old"]
@@ -130,12 +147,20 @@ def test_postmortem_and_action_items_over_the_api(world, api_client_for):
     )
     assert response.status_code == 200 and response.json()["missing_sections"] == []
     entry = oncall.post(
-        f"/api/v1/postmortems/{pm.pk}/entries/", {"at": incident.detected_at.isoformat(), "text": "alert fired"}, format="json"
+        f"/api/v1/postmortems/{pm.pk}/entries/",
+        {"at": incident.detected_at.isoformat(), "text": "alert fired"},
+        format="json",
     )
     assert entry.status_code == 201
     item = oncall.post(
         "/api/v1/incident-action-items/",
-        {"postmortem": pm.pk, "title": "alert", "owner": "developer", "team": "platform-ops", "due_date": "2030-01-01"},
+        {
+            "postmortem": pm.pk,
+            "title": "alert",
+            "owner": "developer",
+            "team": "platform-ops",
+            "due_date": "2030-01-01",
+        },
         format="json",
     )
     assert item.status_code == 201, item.json()
@@ -147,7 +172,9 @@ def test_postmortem_and_action_items_over_the_api(world, api_client_for):
     leader = api_client_for(world.user("ops_leader"))
     assert leader.post(f"/api/v1/incidents/{incident.pk}/close/").json()["status"] == "closed"
     done = api_client_for(world.user("developer")).post(
-        f"/api/v1/incident-action-items/{item.json()['id']}/complete/", {"note": "shipped"}, format="json"
+        f"/api/v1/incident-action-items/{item.json()['id']}/complete/",
+        {"note": "shipped"},
+        format="json",
     )
     assert done.json()["status"] == "done"
 
@@ -155,7 +182,12 @@ def test_postmortem_and_action_items_over_the_api(world, api_client_for):
 def test_policies_are_readable(world, api_client_for):
     client = api_client_for(world.user("requester"))
     assert len(client.get("/api/v1/incident-priority-matrix/").json()) == 6
-    assert [p["priority"] for p in client.get("/api/v1/incident-priority-policies/").json()] == ["P1", "P2", "P3", "P4"]
+    assert [p["priority"] for p in client.get("/api/v1/incident-priority-policies/").json()] == [
+        "P1",
+        "P2",
+        "P3",
+        "P4",
+    ]
     levels = client.get("/api/v1/incident-escalation-policies/").json()["results"][0]["levels"]
     assert [(lvl["number"], lvl["role"], lvl["major_only"]) for lvl in levels] == [
         (1, "oncall", False), (2, "ops_leader", False), (3, "ops_manager", False),
@@ -166,7 +198,17 @@ def test_policies_are_readable(world, api_client_for):
 def test_schema_documents_every_verb(world, api_client_for):
     schema = api_client_for(world.user("oncall")).get("/api/schema/?format=json").json()
     paths = schema["paths"]
-    for verb in ("acknowledge", "triage", "escalate", "deescalate", "recover", "close", "reopen", "merge", "prioritize"):
+    for verb in (
+        "acknowledge",
+        "triage",
+        "escalate",
+        "deescalate",
+        "recover",
+        "close",
+        "reopen",
+        "merge",
+        "prioritize",
+    ):
         operation = paths[f"/api/v1/incidents/{{id}}/{verb}/"]["post"]
         assert {"200", "400", "403", "409"} <= set(operation["responses"])
     assert "/api/v1/postmortems/{id}/publish/" in paths
@@ -175,8 +217,16 @@ def test_schema_documents_every_verb(world, api_client_for):
 
 def test_delete_is_for_administrators(world, api_client_for):
     incident = report(world)
-    assert api_client_for(world.user("ops_leader")).delete(f"/api/v1/incidents/{incident.pk}/").status_code == 403
-    assert api_client_for(world.user("admin")).delete(f"/api/v1/incidents/{incident.pk}/").status_code == 204
+    assert (
+        api_client_for(world.user("ops_leader"))
+        .delete(f"/api/v1/incidents/{incident.pk}/")
+        .status_code
+        == 403
+    )
+    assert (
+        api_client_for(world.user("admin")).delete(f"/api/v1/incidents/{incident.pk}/").status_code
+        == 204
+    )
     assert not Incident.objects.filter(pk=incident.pk).exists()
 
 
@@ -190,7 +240,9 @@ def _many(world, n):
 
 
 @pytest.mark.parametrize("n", [3, 30])
-def test_list_query_count_does_not_grow_with_the_page(world, api_client_for, django_assert_max_num_queries, n):
+def test_list_query_count_does_not_grow_with_the_page(
+    world, api_client_for, django_assert_max_num_queries, n
+):
     _many(world, n)
     client = api_client_for(world.user("oncall"))
     with django_assert_max_num_queries(12):
@@ -199,7 +251,9 @@ def test_list_query_count_does_not_grow_with_the_page(world, api_client_for, dja
 
 
 @pytest.mark.parametrize("n", [2, 20])
-def test_action_item_and_postmortem_lists_are_bounded(world, api_client_for, django_assert_max_num_queries, n):
+def test_action_item_and_postmortem_lists_are_bounded(
+    world, api_client_for, django_assert_max_num_queries, n
+):
     for i in range(n):
         incident = drive(world, report(world, priority="P1", title=f"i{i}"), Status.VERIFIED)
         publish_postmortem(world, incident)

@@ -68,7 +68,9 @@ def test_acknowledging_stops_the_response_clock_and_recovery_the_resolution_cloc
     incident.refresh_from_db()
     assert incident.response_due_at is None and incident.next_due_at == kst(9, 23, 21)
     with time_machine.travel(kst(9, 23, 18), tick=False):
-        services.incident_recover(incident_id=incident.pk, actor=oncall, source=SYSTEM, summary="ok")
+        services.incident_recover(
+            incident_id=incident.pk, actor=oncall, source=SYSTEM, summary="ok"
+        )
     resolution.refresh_from_db()
     assert resolution.is_stopped and resolution.elapsed() == dt.timedelta(hours=1)
     incident.refresh_from_db()
@@ -142,8 +144,28 @@ def test_a_reopened_incident_runs_its_resolution_clock_on_but_not_the_response_c
         services.incident_acknowledge(incident_id=incident.pk, actor=oncall, source=SYSTEM)
         services.incident_recover(incident_id=incident.pk, actor=oncall, source=SYSTEM, summary="x")
     with time_machine.travel(kst(9, 23, 18, 10), tick=False):
-        services.incident_reopen(incident_id=incident.pk, actor=oncall, source=SYSTEM, reason="again")
+        services.incident_reopen(
+            incident_id=incident.pk, actor=oncall, source=SYSTEM, reason="again"
+        )
     response, resolution = clocks_for(incident)
     assert response.is_stopped and resolution.is_running
     # 10 minutes counted before the recovery, the hour while recovered excluded.
     assert resolution.deadline_at == kst(9, 23, 18, 10) + dt.timedelta(hours=8, minutes=-10)
+
+
+def test_a_deleted_policy_falls_back_to_the_domain_defaults(world):
+    from incidents.models import PriorityPolicy
+
+    PriorityPolicy.objects.filter(priority="P1").delete()
+    with time_machine.travel(DETECTED, tick=False):
+        incident = report(world, priority="P1")
+    assert deadlines(incident) == EXPECTED["P1"][:2]
+
+
+def test_an_edited_policy_changes_new_clocks(world):
+    from incidents.models import PriorityPolicy
+
+    PriorityPolicy.objects.filter(priority="P1").update(response_amount=5)
+    with time_machine.travel(DETECTED, tick=False):
+        incident = report(world, priority="P1")
+    assert deadlines(incident)[0] == kst(9, 23, 17, 5)

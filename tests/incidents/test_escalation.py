@@ -1,5 +1,7 @@
 """Escalation end to end with moved time: timers fired by the real sweeper."""
 
+import datetime as dt
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -17,6 +19,7 @@ from itsm.timers.models import Timer
 from .factories import SYSTEM, report
 
 pytestmark = pytest.mark.django_db
+SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 T0 = timezone.now().replace(microsecond=0) + timedelta(days=1)
 
 
@@ -102,7 +105,10 @@ def test_a_stale_timer_after_a_manual_escalation_does_nothing(world):
     stale = Timer.objects.get(kind=ESCALATE_KIND, state="armed")
     with time_machine.travel(at(5), tick=False):
         services.incident_escalate(
-            incident_id=incident.pk, actor=world.user("oncall"), source=SYSTEM, reason="DB vendor needed"
+            incident_id=incident.pk,
+            actor=world.user("oncall"),
+            source=SYSTEM,
+            reason="DB vendor needed",
         )
     assert escalation_fire(stale, now=at(15)) is None
     # The climb goes on from the manual step: L3 is due 30 minutes after it.
@@ -132,8 +138,12 @@ def test_manual_escalation_needs_a_reason_and_a_higher_level(world):
 def test_deescalation_steps_down_and_tells_the_level_it_leaves(world):
     incident = report(world, priority="P1")
     leader = world.user("ops_leader")
-    services.incident_escalate(incident_id=incident.pk, actor=leader, source=SYSTEM, reason="x", level=3)
-    services.incident_deescalate(incident_id=incident.pk, actor=leader, source=SYSTEM, reason="calmer")
+    services.incident_escalate(
+        incident_id=incident.pk, actor=leader, source=SYSTEM, reason="x", level=3
+    )
+    services.incident_deescalate(
+        incident_id=incident.pk, actor=leader, source=SYSTEM, reason="calmer"
+    )
     incident.refresh_from_db()
     assert incident.escalation_level == 2
     step = EscalationStep.objects.get(incident=incident, kind="manual_down")
@@ -187,9 +197,28 @@ def test_a_team_policy_wins_over_the_default(world):
 
     policy = EscalationPolicy.objects.create(name="Platform fast")
     policy.teams.add(world.team)
-    EscalationLevel.objects.create(policy=policy, number=1, target_type="person", person=world.user("ops_manager"))
+    EscalationLevel.objects.create(
+        policy=policy, number=1, target_type="person", person=world.user("ops_manager")
+    )
     incident = report(world, priority="P1")
     assert incident.escalation_policy == policy
     assert steps(incident)[0][:2] == (1, "initial")
     assert EscalationStep.objects.get(incident=incident).notified == ["ops_manager"]
     assert not Timer.objects.filter(kind=ESCALATE_KIND, state="armed").exists()
+
+
+def test_l1_pages_whoever_the_team_schedule_names_when_the_step_fires(world):
+    from tests.itsm.factories import UserFactory
+    from tests.oncall.factories import RotationFactory, ScheduleFactory
+
+    bob, carol = UserFactory(username="bob"), UserFactory(username="carol")
+    schedule = ScheduleFactory(team=world.team, level=1)
+    # Weekly hand-off on Mondays 09:00 Seoul: bob from 2026-01-05, carol the week after, …
+    RotationFactory(schedule=schedule, members=[bob, carol], start_date=dt.date(2026, 1, 5))
+    with time_machine.travel(dt.datetime(2026, 1, 6, 10, 0, tzinfo=SEOUL), tick=False):
+        incident = report(world, priority="P2")
+    with time_machine.travel(dt.datetime(2026, 1, 13, 10, 0, tzinfo=SEOUL), tick=False):
+        later = report(world, priority="P2")
+    first = EscalationStep.objects.get(incident=incident, level=1)
+    assert first.notified == ["bob"] and first.target == "On call (schedule level 1)"
+    assert EscalationStep.objects.get(incident=later, level=1).notified == ["carol"]

@@ -20,7 +20,9 @@ SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 
 
 def close(world, incident):
-    return services.incident_close(incident_id=incident.pk, actor=world.user("ops_leader"), source=SYSTEM)
+    return services.incident_close(
+        incident_id=incident.pk, actor=world.user("ops_leader"), source=SYSTEM
+    )
 
 
 @pytest.mark.parametrize("priority", ["P1", "P2"])
@@ -43,7 +45,9 @@ def test_a_postmortem_in_review_is_not_enough(world):
         postmortem_id=postmortem.pk, actor=world.user("oncall"), source=SYSTEM,
         summary="s", five_whys=["w"], resolution="r", prevention="p",
     )  # fmt: skip
-    services.postmortem_submit(postmortem_id=postmortem.pk, actor=world.user("oncall"), source=SYSTEM)
+    services.postmortem_submit(
+        postmortem_id=postmortem.pk, actor=world.user("oncall"), source=SYSTEM
+    )
     with pytest.raises(DomainError):
         close(world, incident)
 
@@ -64,7 +68,9 @@ def test_p3_closes_without_one_unless_a_manager_asked(world):
 def test_only_managers_and_leads_request_postmortems(world):
     incident = report(world, priority="P3")
     with pytest.raises(PermissionDenied):
-        services.incident_request_postmortem(incident_id=incident.pk, actor=world.user("oncall"), source=SYSTEM)
+        services.incident_request_postmortem(
+            incident_id=incident.pk, actor=world.user("oncall"), source=SYSTEM
+        )
 
 
 def test_review_flow_needs_every_section_and_a_reviewer(world):
@@ -81,10 +87,14 @@ def test_review_flow_needs_every_section_and_a_reviewer(world):
     assert postmortem.five_whys == ["a", "b", "c"]
     services.postmortem_submit(postmortem_id=postmortem.pk, actor=oncall, source=SYSTEM)
     with pytest.raises(Conflict):
-        services.postmortem_update(postmortem_id=postmortem.pk, actor=oncall, source=SYSTEM, summary="x")
+        services.postmortem_update(
+            postmortem_id=postmortem.pk, actor=oncall, source=SYSTEM, summary="x"
+        )
     with pytest.raises(PermissionDenied):
         services.postmortem_publish(postmortem_id=postmortem.pk, actor=oncall, source=SYSTEM)
-    services.postmortem_request_changes(postmortem_id=postmortem.pk, actor=manager, source=SYSTEM, comment="more")
+    services.postmortem_request_changes(
+        postmortem_id=postmortem.pk, actor=manager, source=SYSTEM, comment="more"
+    )
     postmortem.refresh_from_db()
     assert postmortem.status == "draft" and postmortem.review_comment == "more"
     services.postmortem_submit(postmortem_id=postmortem.pk, actor=oncall, source=SYSTEM)
@@ -100,10 +110,15 @@ def test_review_flow_needs_every_section_and_a_reviewer(world):
 
 def test_more_than_five_whys_is_refused(world):
     incident = report(world, priority="P4")
-    postmortem = services.postmortem_start(incident_id=incident.pk, actor=world.user("oncall"), source=SYSTEM)
+    postmortem = services.postmortem_start(
+        incident_id=incident.pk, actor=world.user("oncall"), source=SYSTEM
+    )
     with pytest.raises(DomainError):
         services.postmortem_update(
-            postmortem_id=postmortem.pk, actor=world.user("oncall"), source=SYSTEM, five_whys=list("abcdef")
+            postmortem_id=postmortem.pk,
+            actor=world.user("oncall"),
+            source=SYSTEM,
+            five_whys=list("abcdef"),
         )
 
 
@@ -115,7 +130,9 @@ def test_timeline_and_impact_come_from_the_incident_plus_manual_entries(world):
     with time_machine.travel(t0 + dt.timedelta(minutes=7), tick=False):
         services.incident_acknowledge(incident_id=incident.pk, actor=oncall, source=SYSTEM)
     with time_machine.travel(t0 + dt.timedelta(minutes=50), tick=False):
-        services.incident_recover(incident_id=incident.pk, actor=oncall, source=SYSTEM, summary="rolled back")
+        services.incident_recover(
+            incident_id=incident.pk, actor=oncall, source=SYSTEM, summary="rolled back"
+        )
         services.incident_update(
             incident_id=incident.pk, actor=oncall, source=SYSTEM,
             impact_started_at=t0 - dt.timedelta(minutes=10),
@@ -126,9 +143,14 @@ def test_timeline_and_impact_come_from_the_incident_plus_manual_entries(world):
             at=t0 - dt.timedelta(minutes=10), text="Deploy 1.4.2 started",
         )  # fmt: skip
     rows = postmortem_timeline(postmortem)
-    assert [row.text.split(":")[0] for row in rows] == [
-        "Deploy 1.4.2 started", "reported", "acknowledged", "recovered",
-    ]  # fmt: skip
+    assert [(row.at - t0, row.text.split(":")[0]) for row in rows] == [
+        (dt.timedelta(minutes=-10), "Deploy 1.4.2 started"),
+        (dt.timedelta(minutes=-10), "Impact started"),
+        (dt.timedelta(0), "Detected"),
+        (dt.timedelta(0), "Reported"),
+        (dt.timedelta(minutes=7), "Acknowledged"),
+        (dt.timedelta(minutes=50), "Recovered"),
+    ]
     assert rows[0].manual and not rows[1].manual
     incident.refresh_from_db()
     facts = impact_facts(incident)
@@ -137,6 +159,20 @@ def test_timeline_and_impact_come_from_the_incident_plus_manual_entries(world):
     assert facts.time_to_recover == dt.timedelta(minutes=50)
     assert facts.duration == dt.timedelta(minutes=60) and not facts.ongoing
     assert [s.slug for s in facts.services] == ["payments-api"]
+
+
+def test_sla_events_sit_on_the_timeline_when_the_clock_crossed(world):
+    t0 = dt.datetime(2026, 3, 10, 2, 0, tzinfo=SEOUL)
+    with time_machine.travel(t0, tick=False):
+        incident = report(world, priority="P1")
+    with time_machine.travel(t0 + dt.timedelta(hours=2), tick=False):
+        timers.sweep()  # noticed late: the breach happened at minute 15
+        postmortem = services.postmortem_start(
+            incident_id=incident.pk, actor=world.user("oncall"), source=SYSTEM
+        )
+    rows = {row.text.split(":")[0]: row.at - t0 for row in postmortem_timeline(postmortem)}
+    assert rows["SLA warning"] == dt.timedelta(minutes=11.25)
+    assert rows["SLA breached"] == dt.timedelta(minutes=15)
 
 
 def test_overdue_action_items_are_reminded_daily_until_done(world):
@@ -153,9 +189,13 @@ def test_overdue_action_items_are_reminded_daily_until_done(world):
             timers.sweep()
     item.refresh_from_db()
     assert item.reminders_sent == 2
-    reminders = Notification.objects.filter(kind=Notification.Kind.ACTION_ITEM, recipient__username="developer")
+    reminders = Notification.objects.filter(
+        kind=Notification.Kind.ACTION_ITEM, recipient__username="developer"
+    )
     assert reminders.count() == 2
-    services.action_item_complete(item_id=item.pk, actor=world.user("developer"), source=SYSTEM, note="done")
+    services.action_item_complete(
+        item_id=item.pk, actor=world.user("developer"), source=SYSTEM, note="done"
+    )
     with time_machine.travel(dt.datetime(2026, 4, 9, 9, 0, tzinfo=SEOUL), tick=False):
         timers.sweep()
     item.refresh_from_db()
@@ -171,7 +211,9 @@ def test_moving_the_due_date_moves_the_reminder(world):
             postmortem_id=postmortem.pk, actor=oncall, source=SYSTEM, title="t",
             owner=oncall, team=world.team, due_date=dt.date(2026, 4, 3),
         )  # fmt: skip
-        services.action_item_update(item_id=item.pk, actor=oncall, source=SYSTEM, due_date=dt.date(2026, 4, 10))
+        services.action_item_update(
+            item_id=item.pk, actor=oncall, source=SYSTEM, due_date=dt.date(2026, 4, 10)
+        )
     with time_machine.travel(dt.datetime(2026, 4, 4, 9, 0, tzinfo=SEOUL), tick=False):
         timers.sweep()
     item.refresh_from_db()
@@ -191,3 +233,22 @@ def test_only_the_owner_or_a_responder_finishes_an_item(world):
     services.action_item_complete(item_id=item.pk, actor=oncall, source=SYSTEM)
     with pytest.raises(Conflict):
         services.action_item_complete(item_id=item.pk, actor=oncall, source=SYSTEM)
+
+
+def test_the_reminder_handler_run_twice_reminds_once(world):
+    from incidents.services.postmortems import REMINDER_KIND, action_item_remind
+    from itsm.timers.models import Timer
+
+    incident = report(world, priority="P4")
+    oncall = world.user("oncall")
+    postmortem = services.postmortem_start(incident_id=incident.pk, actor=oncall, source=SYSTEM)
+    item = services.action_item_add(
+        postmortem_id=postmortem.pk, actor=oncall, source=SYSTEM, title="t",
+        owner=oncall, team=world.team, due_date=dt.date(2026, 4, 3),
+    )  # fmt: skip
+    timer = Timer.objects.get(kind=REMINDER_KIND, state="armed")
+    later = timer.due_at + dt.timedelta(minutes=1)
+    assert action_item_remind(timer, now=later) is True
+    assert action_item_remind(timer, now=later) is False
+    item.refresh_from_db()
+    assert item.reminders_sent == 1

@@ -165,6 +165,8 @@ def test_close_is_not_offered_before_the_postmortem_is_published(world, client):
 
 def test_api_close_without_postmortem_is_a_400_with_the_reason(world, api_client_for):
     incident = drive(world, report(world, priority="P1"), Status.VERIFIED)
-    response = api_client_for(world.user("ops_leader")).post(f"/api/v1/incidents/{incident.pk}/close/")
+    response = api_client_for(world.user("ops_leader")).post(
+        f"/api/v1/incidents/{incident.pk}/close/"
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "condition_failed"

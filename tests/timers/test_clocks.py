@@ -81,8 +81,9 @@ def test_the_sweeper_fires_the_warning_then_the_breach_once_each(signals):
     clock = Clock.objects.get()
     assert clock.breached_at == T0 + 4 * H and clock.warned_at == T0 + 3 * H
     assert clock.warned_fractions == [0.5, 0.75]
-    late = Timer.objects.get(key="breach").late_by
-    assert late == H  # the record says how late the sweep noticed
+    # The sweep noticed both through the 75 % timer, two hours late; it says so.
+    assert Timer.objects.get(key="warn:0.75").late_by == 2 * H
+    assert Timer.objects.get(key="breach").state == Timer.State.CANCELLED
 
 
 def test_pause_and_resume_keep_the_elapsed_time_exactly():
@@ -243,3 +244,27 @@ def test_clocks_render_with_their_badges(django_assert_max_num_queries):
     assert 'data-deadline="2026-03-02T01:00:00+00:00"' in html
     assert "Warned" in html and "Paused" in html and "0h 10m" in html
     assert render_to_string("timers/_clocks.html", {"clocks": []}).count("empty-state") == 1
+
+
+def test_a_clock_whose_subject_was_deleted_fires_nothing(signals):
+    team = TeamFactory()
+    with at(timedelta(0)):
+        clock_start(subject=team, name="response", target=H)
+    team.delete()
+    with at(2 * H):
+        assert services.sweep().fired == 1
+    assert signals == [] and not Timer.objects.filter(state="armed").exists()
+    assert Clock.objects.get().breached_at is None
+
+
+def test_a_business_clock_shows_counted_time_left_and_ticks_the_wall_clock():
+    from itsm.models import BusinessCalendar
+
+    team = TeamFactory()
+    kr = BusinessCalendar.objects.get(country="KR")
+    friday_evening = datetime(2026, 3, 6, 8, 0, tzinfo=UTC)  # 17:00 in Seoul
+    with time_machine.travel(friday_evening, tick=False):
+        clock_start(subject=team, name="resolution", target=2 * H, mode="business", calendar=kr)
+        html = render_to_string("timers/_clocks.html", {"clocks": clocks_for(team)})
+    assert "2h 00m" in html  # counted time left, not the 49 wall-clock hours
+    assert 'data-deadline="2026-03-09T01:00:00+00:00"' in html  # Monday 10:00 in Seoul

@@ -121,3 +121,87 @@ def test_the_claim_uses_the_partial_index(django_assert_max_num_queries):
     plan = qs.explain()
     if connection.vendor == "sqlite":
         assert "timer_armed_due" in plan
+
+
+def test_a_busy_handler_leaves_its_timer_armed_without_counting_an_attempt():
+    from itsm.timers.registry import timer_handler
+
+    @timer_handler("tests.busy")
+    def busy(timer, *, now):
+        record_event_count.append(timer.pk)
+        raise services.TimerBusy("a transaction holds the subject")
+
+    record_event_count: list[int] = []
+    team = TeamFactory()
+    services.timer_arm(subject=team, kind="tests.busy", due_at=timezone.now())
+    result = services.sweep(batch_size=1)
+    assert (result.fired, result.busy, result.failed) == (0, 1, 0)
+    assert record_event_count == [Timer.objects.get().pk]  # tried once, not in a loop
+    timer = Timer.objects.get()
+    assert timer.state == Timer.State.ARMED and timer.attempts == 0 and timer.fired_at is None
+
+
+def test_rearming_with_the_same_due_time_keeps_the_token():
+    team = TeamFactory()
+    due = timezone.now() + timedelta(hours=1)
+    first = services.timer_arm(subject=team, kind="tests.record", due_at=due)
+    again = services.timer_arm(subject=team, kind="tests.record", due_at=due)
+    assert again.token == first.token
+    moved = services.timer_arm(subject=team, kind="tests.record", due_at=due + timedelta(1))
+    assert moved.token != first.token and moved.pk == first.pk
+
+
+def test_a_broker_that_is_down_does_not_fail_the_write(
+    monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    from itsm.timers import tasks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr(tasks.fire_timer, "apply_async", broker_down)
+    team = TeamFactory()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        timer = services.timer_arm(
+            subject=team, kind="tests.record", due_at=timezone.now() + timedelta(seconds=30)
+        )
+    assert len(callbacks) == 1
+    assert Timer.objects.get().pk == timer.pk  # committed; the error was only logged
+    assert "Redis is restarting" in caplog.text
+    with time_machine.travel(timezone.now() + timedelta(minutes=1), tick=False):
+        assert services.sweep().fired == 1  # the sweeper needs no broker message
+
+
+def test_the_sweep_task_prunes_old_rows_and_arms_a_probe_once_an_hour(settings):
+    from django.core.cache import cache
+
+    from itsm.timers import tasks
+
+    cache.delete("timers:hourly")
+    team = TeamFactory()
+    old = timezone.now() - timedelta(days=200)
+    services.timer_arm(subject=team, kind="tests.record", due_at=old)
+    assert tasks.sweep() == 1
+    assert Timer.objects.filter(kind="tests.record").count() == 1  # fired just now: kept
+    Timer.objects.filter(kind="tests.record").update(fired_at=old)
+    cache.delete("timers:hourly")
+    tasks.sweep()
+    tasks.sweep()  # within the hour: no second probe
+    assert not Timer.objects.filter(kind="tests.record").exists()
+    assert Timer.objects.filter(kind=services.PROBE_KIND, state="armed").count() == 2
+
+
+def test_a_timer_cancelled_by_a_handler_earlier_in_the_batch_does_not_fire():
+    from itsm.timers.registry import timer_handler
+
+    @timer_handler("tests.cancel_sibling")
+    def cancel_sibling(timer, *, now):
+        services.timer_cancel(subject=timer.subject, kind="tests.record")
+
+    team = TeamFactory()
+    now = timezone.now()
+    services.timer_arm(subject=team, kind="tests.cancel_sibling", due_at=now - timedelta(2))
+    services.timer_arm(subject=team, kind="tests.record", due_at=now - timedelta(1))
+    assert services.sweep().fired == 1  # both claimed in one batch, oldest first
+    assert fired_events(team) == 0
+    assert Timer.objects.get(kind="tests.record").state == Timer.State.CANCELLED

@@ -109,3 +109,21 @@ def test_metrics_export_the_sweep_and_the_lag(client, admin_user):
     assert "itsm_timer_last_sweep_fired 1.0" in text
     assert "itsm_timer_last_sweep_claim_seconds" in text
     assert "itsm_timer_oldest_due_lag_seconds 0.0" in text
+
+
+def test_an_unknown_filter_value_shows_an_empty_page_not_an_error(client, admin_user):
+    TimerFactory(due_in=timedelta(minutes=-3), key="late-one")
+    client.force_login(admin_user)
+    response = client.get(URL, {"kind": "no.such.kind", "within": "forever"})
+    assert response.status_code == 200 and "late-one" not in response.content.decode()
+
+
+def test_clock_timers_are_named_by_what_they_time(client, admin_user):
+    from itsm.timers.clocks import clock_start
+    from tests.itsm.factories import TeamFactory
+
+    team = TeamFactory()
+    clock_start(subject=team, name="response", target=timedelta(minutes=30))
+    client.force_login(admin_user)
+    html = client.get(URL).content.decode()
+    assert f"response clock · itsm.team #{team.pk}" in html

@@ -1,0 +1,55 @@
+"""The only writers of the maintenance app (plans, jobs, runs, pending updates)."""
+
+from .plans import (
+    job_add,
+    job_delete,
+    job_update,
+    plan_arm,
+    plan_create,
+    plan_delete,
+    plan_fire,
+    plan_run_now,
+    plan_set_active,
+    plan_update,
+    plans_ensure_armed,
+)
+from .runs import job_execute, run_abandon, run_execute, run_finish, run_start
+from .updates import (
+    analyse,
+    update_analyse,
+    update_dismiss,
+    update_edit,
+    update_mark_applied,
+    update_register,
+    update_schedule,
+    update_schedule_now,
+    updates_process,
+)
+
+__all__ = [
+    "analyse",
+    "job_add",
+    "job_delete",
+    "job_execute",
+    "job_update",
+    "plan_arm",
+    "plan_create",
+    "plan_delete",
+    "plan_fire",
+    "plan_run_now",
+    "plan_set_active",
+    "plan_update",
+    "plans_ensure_armed",
+    "run_abandon",
+    "run_execute",
+    "run_finish",
+    "run_start",
+    "update_analyse",
+    "update_dismiss",
+    "update_edit",
+    "update_mark_applied",
+    "update_register",
+    "update_schedule",
+    "update_schedule_now",
+    "updates_process",
+]

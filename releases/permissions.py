@@ -1,0 +1,13 @@
+"""Permission names of the releases app, granted to roles in ReleasesConfig.ready."""
+
+VIEW = "releases.view_release"
+ADD = "releases.add_release"
+CHANGE = "releases.change_release"
+DELETE = "releases.delete_release"
+PROMOTE = "releases.promote_release"
+PROMOTE_PRODUCTION = "releases.promote_production"
+FAIL = "releases.fail_release"
+ROLLBACK = "releases.rollback_release"
+CANCEL = "releases.cancel_release"
+REPORT = "releases.report_pipeline"
+LINK_INCIDENT = "releases.link_incident"
