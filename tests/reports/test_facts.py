@@ -46,17 +46,21 @@ def test_one_refresh_per_transaction_after_commit(world, django_capture_on_commi
 
 def test_each_transition_refreshes_the_fact(world, django_capture_on_commit_callbacks):
     start = dt.datetime(2026, 5, 11, 10, tzinfo=SEOUL)
-    with time_machine.travel(start, tick=False):
-        with django_capture_on_commit_callbacks(execute=False) as filed:
-            incident = report(world, priority="P1")
+    with (
+        time_machine.travel(start, tick=False),
+        django_capture_on_commit_callbacks(execute=False) as filed,
+    ):
+        incident = report(world, priority="P1")
     for flush in _flushes(filed):
         flush()
     assert IncidentFact.objects.get(pk=incident.pk).response_s is None  # still running
-    with time_machine.travel(start + dt.timedelta(minutes=7), tick=False):
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            services.incident_acknowledge(
-                incident_id=incident.pk, actor=world.user("oncall"), source=SYSTEM
-            )
+    with (
+        time_machine.travel(start + dt.timedelta(minutes=7), tick=False),
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+    ):
+        services.incident_acknowledge(
+            incident_id=incident.pk, actor=world.user("oncall"), source=SYSTEM
+        )
     for flush in _flushes(callbacks):
         flush()
     fact = IncidentFact.objects.get(pk=incident.pk)
@@ -124,7 +128,7 @@ def test_fill_if_empty_after_migrate(may):
     assert IncidentFact.objects.count() == 6
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_real_commits_keep_the_facts_current():
     from tests.incidents.factories import make_world
 
@@ -154,7 +158,7 @@ def _wait_until_a_session_waits_on_a_lock() -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_stale_refresh_blocked_behind_a_newer_one_does_not_win():
     """A refresh reads the incident, then waits for the fact row while another session
     writes newer figures: when it gets the row, the guard makes it change nothing."""
