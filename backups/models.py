@@ -144,6 +144,7 @@ class BackupTarget(models.Model):
     rto = models.DurationField(
         _("RTO"), null=True, blank=True, help_text=_("Longest restore accepted, e.g. 4:00:00")
     )
+    # xgettext:no-python-format
     at_risk_percent = models.PositiveSmallIntegerField(_("at risk from (% of RPO)"), default=75)
     drill_interval = models.DurationField(_("restore test every"), null=True, blank=True)
     is_portal = models.BooleanField(_("the portal's own database"), default=False, editable=False)

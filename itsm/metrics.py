@@ -27,7 +27,9 @@ class PortalCollector:
             stats = {s.name: s for s in SweepStat.objects.all()}
             sweep, probe = stats.get("sweeper"), stats.get("probe")
             failed = Timer.objects.filter(state=Timer.State.FAILED).count()
-            overdue_clocks = Clock.objects.filter(deadline_at__lte=now).count()
+            overdue_clocks = Clock.objects.filter(
+                deadline_at__lte=now, breached_at__isnull=True
+            ).count()
             beat = Heartbeat.objects.filter(name="beat").first()
         except DatabaseError:
             return

@@ -11,7 +11,7 @@ class ServiceSlugs(serializers.SlugRelatedField):
         super().__init__(**kwargs)
 
 
-class JobSerializer(serializers.ModelSerializer):
+class MaintenanceJobSerializer(serializers.ModelSerializer):
     plan = serializers.PrimaryKeyRelatedField(queryset=MaintenancePlan.objects.all())
     services = ServiceSlugs(many=True, queryset=Service.objects.all(), required=False)
     owner_team = serializers.SlugRelatedField(
@@ -39,10 +39,10 @@ class JobSerializer(serializers.ModelSerializer):
         return []
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class MaintenancePlanSerializer(serializers.ModelSerializer):
     schedule_text = serializers.CharField(read_only=True)
     incident_service = ServiceSlugs(queryset=Service.objects.all(), required=False, allow_null=True)
-    jobs = JobSerializer(many=True, read_only=True)
+    jobs = MaintenanceJobSerializer(many=True, read_only=True)
     active_jobs = serializers.IntegerField(read_only=True, required=False)
     last_status = serializers.CharField(read_only=True, required=False, allow_null=True)
 
@@ -72,7 +72,7 @@ class PlanSerializer(serializers.ModelSerializer):
         return []
 
 
-class JobRunSerializer(serializers.ModelSerializer):
+class MaintenanceJobRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = JobRun
         fields = [
@@ -90,7 +90,7 @@ class JobRunSerializer(serializers.ModelSerializer):
         ]
 
 
-class RunSerializer(serializers.ModelSerializer):
+class MaintenanceRunSerializer(serializers.ModelSerializer):
     plan_name = serializers.CharField(source="plan.name", read_only=True)
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     job_count = serializers.IntegerField(read_only=True)
@@ -119,11 +119,11 @@ class RunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RunDetailSerializer(RunSerializer):
-    job_runs = JobRunSerializer(many=True, read_only=True)
+class MaintenanceRunDetailSerializer(MaintenanceRunSerializer):
+    job_runs = MaintenanceJobRunSerializer(many=True, read_only=True)
 
-    class Meta(RunSerializer.Meta):
-        fields = [*RunSerializer.Meta.fields, "job_runs"]
+    class Meta(MaintenanceRunSerializer.Meta):
+        fields = [*MaintenanceRunSerializer.Meta.fields, "job_runs"]
         read_only_fields = fields
 
 
@@ -179,5 +179,5 @@ class PendingUpdateSerializer(serializers.ModelSerializer):
         return []  # the service reports a duplicate open update with a 400 and a message
 
 
-class NoteSerializer(serializers.Serializer):
+class MaintenanceNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")

@@ -11,12 +11,12 @@ from .. import selectors, services
 from ..filters import PlanFilter, RunFilter, UpdateFilter
 from ..models import MaintenanceJob
 from .serializers import (
-    JobSerializer,
-    NoteSerializer,
+    MaintenanceJobSerializer,
+    MaintenanceNoteSerializer,
+    MaintenancePlanSerializer,
+    MaintenanceRunDetailSerializer,
+    MaintenanceRunSerializer,
     PendingUpdateSerializer,
-    PlanSerializer,
-    RunDetailSerializer,
-    RunSerializer,
 )
 
 API = Source.API
@@ -38,7 +38,7 @@ class PlanViewSet(viewsets.ModelViewSet):
     """Maintenance plans: cron schedule, time zone, jobs, next run. Editing re-arms the
     plan's timer at once."""
 
-    serializer_class = PlanSerializer
+    serializer_class = MaintenancePlanSerializer
     permission_classes = [CanView]
     view_permission = "maintenance.view_maintenanceplan"
     filterset_class = PlanFilter
@@ -65,19 +65,20 @@ class PlanViewSet(viewsets.ModelViewSet):
         services.plan_delete(plan_id=instance.pk, actor=self.request.user, source=API)
 
     def _plan(self, request, pk):
-        return Response(PlanSerializer(selectors.plans().get(pk=pk)).data)
+        return Response(MaintenancePlanSerializer(selectors.plans().get(pk=pk)).data)
 
-    @extend_schema(request=None, responses={202: RunSerializer})
+    @extend_schema(request=None, responses={202: MaintenanceRunSerializer})
     @action(detail=True, methods=["post"])
     def run(self, request, pk=None):
         """Queue a run now; 409 while another run of the plan is queued or running."""
         self.get_object()
         run = services.plan_run_now(plan_id=int(pk), actor=request.user, source=API)
         return Response(
-            RunSerializer(selectors.runs().get(pk=run.pk)).data, status=status.HTTP_202_ACCEPTED
+            MaintenanceRunSerializer(selectors.runs().get(pk=run.pk)).data,
+            status=status.HTTP_202_ACCEPTED,
         )
 
-    @extend_schema(request=None, responses=PlanSerializer)
+    @extend_schema(request=None, responses=MaintenancePlanSerializer)
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
         """Stop running on schedule (the timer is cancelled)."""
@@ -85,7 +86,7 @@ class PlanViewSet(viewsets.ModelViewSet):
         services.plan_set_active(plan_id=int(pk), actor=request.user, source=API, active=False)
         return self._plan(request, pk)
 
-    @extend_schema(request=None, responses=PlanSerializer)
+    @extend_schema(request=None, responses=MaintenancePlanSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         """Run on schedule again, from the next occurrence."""
@@ -97,7 +98,7 @@ class PlanViewSet(viewsets.ModelViewSet):
 class JobViewSet(viewsets.ModelViewSet):
     """The jobs of the plans; `parameters` tune built-in jobs."""
 
-    serializer_class = JobSerializer
+    serializer_class = MaintenanceJobSerializer
     permission_classes = [CanView]
     view_permission = "maintenance.view_maintenancejob"
     filterset_fields = ["plan", "kind", "is_active"]
@@ -124,7 +125,7 @@ class JobViewSet(viewsets.ModelViewSet):
         services.job_delete(job_id=instance.pk, actor=self.request.user, source=API)
 
 
-@extend_schema_view(retrieve=extend_schema(responses=RunDetailSerializer))
+@extend_schema_view(retrieve=extend_schema(responses=MaintenanceRunDetailSerializer))
 class RunViewSet(viewsets.ReadOnlyModelViewSet):
     """Recorded runs: when due, started, finished, result, duration, each job's output."""
 
@@ -140,7 +141,11 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
         return queryset.order_by("-scheduled_for", "-pk")
 
     def get_serializer_class(self):
-        return RunDetailSerializer if self.action == "retrieve" else RunSerializer
+        return (
+            MaintenanceRunDetailSerializer
+            if self.action == "retrieve"
+            else MaintenanceRunSerializer
+        )
 
 
 class PendingUpdateViewSet(
@@ -192,24 +197,24 @@ class PendingUpdateViewSet(
         services.update_schedule_now(update_id=int(pk), actor=request.user, source=API)
         return self._respond(pk)
 
-    @extend_schema(request=NoteSerializer, responses=PendingUpdateSerializer)
+    @extend_schema(request=MaintenanceNoteSerializer, responses=PendingUpdateSerializer)
     @action(detail=True, methods=["post"])
     def apply(self, request, pk=None):
         """The change that carried the update was implemented."""
         self.get_object()
-        note = NoteSerializer(data=request.data)
+        note = MaintenanceNoteSerializer(data=request.data)
         note.is_valid(raise_exception=True)
         services.update_mark_applied(
             update_id=int(pk), actor=request.user, source=API, note=note.validated_data["note"]
         )
         return self._respond(pk)
 
-    @extend_schema(request=NoteSerializer, responses=PendingUpdateSerializer)
+    @extend_schema(request=MaintenanceNoteSerializer, responses=PendingUpdateSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
         """Not needed; say why in `note`."""
         self.get_object()
-        note = NoteSerializer(data=request.data)
+        note = MaintenanceNoteSerializer(data=request.data)
         note.is_valid(raise_exception=True)
         services.update_dismiss(
             update_id=int(pk), actor=request.user, source=API, note=note.validated_data["note"]

@@ -1,0 +1,78 @@
+"""Every URL in the URL conf refuses anonymous visitors, generated so no endpoint can escape.
+
+Pages redirect to the login page, the API answers 401/403. The few public doors are listed
+here on purpose, each with the reason it is public.
+"""
+
+import re
+import uuid
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+pytestmark = pytest.mark.django_db
+
+# name (or path prefix) → why it is public and what it answers anonymously
+PUBLIC = {
+    "login": (200, "the login page itself"),
+    "set_language": (405, "language switch before login (POST only)"),
+    "healthz": (200, "load balancer probe"),
+    "metrics": (403, "needs a bearer token or staff login"),
+}
+PUBLIC_PREFIXES = {
+    "/admin/": "Django admin redirects to its own login",
+    "/static/": "static files",
+}
+# Doors authenticated by their own secret instead of a session (a calendar app or a
+# monitoring system cannot log in): anonymous requests with a wrong secret must fail.
+SECRET_URL_NAMES = re.compile(r"(ical|feed|intake)", re.IGNORECASE)
+
+CONVERTER_SAMPLES = {"int": "1", "slug": "x", "str": "x", "uuid": str(uuid.uuid4()), "path": "x"}
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), f"{namespace}{p.name}" if p.name else ""
+
+
+def _sample_path(route: str) -> str | None:
+    if "format" in route or route.endswith("api/v1/") and route != "api/v1/":
+        return None  # DRF's format-suffix twins and the API catch-all
+    # DRF routers use regex routes: ^things/(?P<pk>[^/.]+)/$
+    route = route.replace("^", "").replace("$", "")
+    route = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route)
+    if "(" in route or "\\" in route:
+        return None
+    path = re.sub(
+        r"<(?:(\w+):)?(\w+)>", lambda m: CONVERTER_SAMPLES.get(m.group(1) or "str", "x"), route
+    )
+    return "/" + path
+
+
+ROUTES = sorted({(r, n) for r, n in _walk(get_resolver().url_patterns) if _sample_path(r)})
+
+
+@pytest.mark.parametrize(("route", "name"), ROUTES, ids=[r for r, _ in ROUTES])
+def test_anonymous_visitors_are_refused(client, route, name):
+    path = _sample_path(route)
+    if any(path.startswith(prefix) for prefix in PUBLIC_PREFIXES):
+        return
+    response = client.get(path)
+    if name in PUBLIC:
+        assert response.status_code == PUBLIC[name][0], PUBLIC[name][1]
+        return
+    if SECRET_URL_NAMES.search(name) or SECRET_URL_NAMES.search(route):
+        refused = response.status_code in (401, 403, 404, 405) or (
+            response.status_code == 302 and response["Location"].startswith("/login/")
+        )
+        assert refused, f"{path} must need its secret or a login"
+        return
+    if path.startswith("/api/"):
+        assert response.status_code in (401, 403), f"{path} answered {response.status_code}"
+    else:
+        assert response.status_code == 302, f"{path} answered {response.status_code}"
+        assert response["Location"].startswith("/login/"), response["Location"]
