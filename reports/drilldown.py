@@ -20,7 +20,7 @@ from .params import ReportParams, add_months
 COUNTED_INCIDENT_STATES = [s for s in IncidentStatus.values if s != IncidentStatus.MERGED]
 
 
-def _url(name: str, query: dict) -> str:
+def url(name: str, query: dict) -> str:
     clean = {k: v for k, v in query.items() if v not in (None, "", [], ())}
     return f"{reverse(name)}?{urlencode(clean, doseq=True)}" if clean else reverse(name)
 
@@ -59,7 +59,7 @@ def incidents(
         "breached": None if breached is None else ("true" if breached else "false"),
         **extra,
     }
-    return _url("incidents:list", query)
+    return url("incidents:list", query)
 
 
 def changes(
@@ -89,7 +89,7 @@ def changes(
         "team": getattr(team, "slug", team),
         "service": getattr(service, "slug", service),
     }
-    return _url("changes:list", query)
+    return url("changes:list", query)
 
 
 def action_items(*, owner: str | None = None, team=None, status=None, overdue=None) -> str:
@@ -99,8 +99,8 @@ def action_items(*, owner: str | None = None, team=None, status=None, overdue=No
         "status": status,
         "overdue": None if overdue is None else ("true" if overdue else "false"),
     }
-    return _url("incidents:action-items", query)
+    return url("incidents:action-items", query)
 
 
 def incidents_caused_by(change_id: int) -> str:
-    return _url("incidents:list", {"caused_by_change": change_id})
+    return url("incidents:list", {"caused_by_change": change_id})

@@ -9,4 +9,6 @@ urlpatterns = [
     path("sla/incidents/<int:pk>/", views.sla_incident, name="sla-incident"),
     path("postmortems/", views.postmortems, name="postmortems"),
     path("changes/", views.changes, name="changes"),
+    path("releases/", views.releases, name="releases"),
+    path("backups/", views.backups, name="backups"),
 ]

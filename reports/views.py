@@ -18,10 +18,12 @@ from incidents.models import Incident
 from .db import report_session
 from .params import DEFAULT_MONTHS, ReportFilterForm
 from .permissions import require_reader
+from .selectors.backups import backup_report
 from .selectors.changes import change_report
 from .selectors.dashboard import dashboard
 from .selectors.explain import explain
 from .selectors.postmortems import postmortem_report
+from .selectors.releases import release_report
 from .selectors.sla import BREAKDOWNS, sla_report
 from .tables import csv_response
 
@@ -122,4 +124,24 @@ def changes(request):
         report = change_report(params)
     return _export(request, report, "changes") or render(
         request, "reports/changes.html", _context(request, form, report)
+    )
+
+
+def releases(request):
+    require_reader(request.user)
+    form, params = _filters(request)
+    with report_session():
+        report = release_report(params)
+    return _export(request, report, "releases") or render(
+        request, "reports/releases.html", _context(request, form, report)
+    )
+
+
+def backups(request):
+    require_reader(request.user)
+    form, params = _filters(request)
+    with report_session():
+        report = backup_report(params)
+    return _export(request, report, "backups") or render(
+        request, "reports/backups.html", _context(request, form, report)
     )

@@ -281,6 +281,9 @@ class ReportDashboardFiguresSerializer(s.Serializer):
     emergency_this_week = s.IntegerField()
     overdue_postmortems = s.IntegerField()
     overdue_items = s.IntegerField()
+    releases_shipped = s.IntegerField(help_text="Releases done this month.")
+    releases_rolled_back = s.IntegerField(help_text="Releases rolled back this month.")
+    backups_breached = s.IntegerField(help_text="Backup targets past their RPO now.")
 
 
 class ReportDashboardSerializer(s.Serializer):
@@ -292,3 +295,89 @@ class ReportDashboardSerializer(s.Serializer):
     week = ReportWeekBucketSerializer(many=True)
     week_first_day = s.DateField()
     week_last_day = s.DateField()
+
+
+class ReportReleaseFiguresSerializer(s.Serializer):
+    planned = s.IntegerField()
+    done = s.IntegerField(help_text="Shipped: the release reached done.")
+    rolled_back = s.IntegerField()
+    rollback_rate = s.FloatField(allow_null=True)
+    cancelled = s.IntegerField()
+    in_flight = s.IntegerField()
+    hotfixes = s.IntegerField()
+    sent_back = s.IntegerField(help_text="Times test or staging sent a release back.")
+    links = _links()
+
+
+class ReportReleaseRowSerializer(ReportReleaseFiguresSerializer):
+    key = s.CharField(required=False, help_text="Release kind.")
+    month = s.DateField(required=False)
+    label = s.CharField()
+
+
+class ReportDoraMonthSerializer(s.Serializer):
+    month = s.DateField()
+    label = s.CharField()
+    deployments = s.IntegerField()
+    change_failure_rate = s.FloatField(allow_null=True)
+    lead_time_h = s.FloatField(allow_null=True)
+    time_to_restore_h = s.FloatField(allow_null=True)
+    links = _links()
+
+
+class ReportReleasesSerializer(s.Serializer):
+    filters = ReportFiltersSerializer()
+    totals = ReportReleaseFiguresSerializer()
+    by_month = ReportReleaseRowSerializer(many=True)
+    by_kind = ReportReleaseRowSerializer(many=True)
+    dora = ReportDoraMonthSerializer(many=True)
+
+
+class ReportBackupMonthSerializer(s.Serializer):
+    month = s.DateField()
+    label = s.CharField()
+    runs = s.IntegerField()
+    verified = s.IntegerField()
+    unverified = s.IntegerField()
+    failed = s.IntegerField()
+    success_rate = s.FloatField(allow_null=True)
+    drills = s.IntegerField()
+    drills_passed = s.IntegerField()
+    drills_within_rto = s.IntegerField()
+    rpo_breaches = s.IntegerField()
+    links = _links()
+
+
+class ReportBackupTargetSerializer(s.Serializer):
+    slug = s.CharField()
+    name = s.CharField()
+    kind = s.CharField()
+    team = s.CharField()
+    compliance = s.CharField()
+    compliance_key = s.ChoiceField(choices=["met", "at_risk", "breached", "none"])
+    last_verified = s.DateTimeField(allow_null=True)
+    rule_321 = s.CharField()
+    last_drill = s.CharField()
+    next_drill_at = s.DateTimeField(allow_null=True)
+    links = _links()
+
+
+class ReportBackupTotalsSerializer(s.Serializer):
+    targets = s.IntegerField()
+    rpo_met = s.IntegerField()
+    rpo_at_risk = s.IntegerField()
+    rpo_breached = s.IntegerField()
+    rpo_none = s.IntegerField()
+    rule_321_met = s.IntegerField()
+    drills_overdue = s.IntegerField()
+    runs = s.IntegerField()
+    failed_runs = s.IntegerField()
+    rpo_breaches = s.IntegerField()
+    links = _links()
+
+
+class ReportBackupsSerializer(s.Serializer):
+    filters = ReportFiltersSerializer()
+    totals = ReportBackupTotalsSerializer()
+    by_month = ReportBackupMonthSerializer(many=True)
+    compliance = ReportBackupTargetSerializer(many=True)

@@ -12,4 +12,6 @@ urlpatterns = [
     ),
     path("reports/postmortems/", views.PostmortemReportView.as_view(), name="report-postmortems"),
     path("reports/changes/", views.ChangeReportView.as_view(), name="report-changes"),
+    path("reports/releases/", views.ReleaseReportView.as_view(), name="report-releases"),
+    path("reports/backups/", views.BackupReportView.as_view(), name="report-backups"),
 ]

@@ -18,10 +18,12 @@ from incidents.models import Incident
 from ..db import report_session
 from ..params import ReportFilterForm, ReportParams
 from ..permissions import CanReadReports
+from ..selectors.backups import backup_report
 from ..selectors.changes import change_report
 from ..selectors.dashboard import dashboard
 from ..selectors.explain import explain
 from ..selectors.postmortems import postmortem_report
+from ..selectors.releases import release_report
 from ..selectors.sla import BREAKDOWNS, sla_report
 from ..tables import Table
 from . import serializers as s
@@ -217,3 +219,43 @@ class DashboardView(ReportView):
             "week_last_day": week["last_day"],
         }
         return Response(s.ReportDashboardSerializer(body).data)
+
+
+def _table_report(request, build, serializer):
+    params = params_from(request)
+    with report_session():
+        report = build(params)
+    body = {
+        "filters": filters(params),
+        "totals": figures({k: v for k, v in report.totals.items() if k != "dora_page"}),
+        **{name: rows(table) for name, table in report.tables.items()},
+    }
+    return Response(serializer(body).data)
+
+
+class ReleaseReportView(ReportView):
+    @extend_schema(
+        operation_id="reports_releases",
+        summary="Release and DORA report",
+        description="Releases by planned month and kind: shipped, rolled back, cancelled, in "
+        "flight, hotfixes, times sent back to development; DORA metrics per month. "
+        "`priority` does not apply; `team` does not apply to the DORA figures.",
+        parameters=[s.ReportQuerySerializer],
+        responses=s.ReportReleasesSerializer,
+    )
+    def get(self, request):
+        return _table_report(request, release_report, s.ReportReleasesSerializer)
+
+
+class BackupReportView(ReportView):
+    @extend_schema(
+        operation_id="reports_backups",
+        summary="Backup compliance report",
+        description="Compliance of every active target now (RPO met / at risk / breached, "
+        "3-2-1, restore tests) and, per month, backup runs, restore tests against the RTO "
+        "and RPO breaches. `priority` does not apply.",
+        parameters=[s.ReportQuerySerializer],
+        responses=s.ReportBackupsSerializer,
+    )
+    def get(self, request):
+        return _table_report(request, backup_report, s.ReportBackupsSerializer)

@@ -178,4 +178,46 @@ def dashboard(params: ReportParams, *, now: dt.datetime | None = None) -> Dashbo
     board.links["overdue_items"] = drilldown.action_items(
         status=ActionItem.Status.OPEN, overdue=True, team=params.team
     )
+    _releases_and_backups(board, month, now)
     return board
+
+
+def _releases_and_backups(board: Dashboard, month: ReportParams, now: dt.datetime) -> None:
+    """Releases shipped or rolled back this month; backup targets breaching their RPO now."""
+    from backups.selectors import Compliance, with_compliance
+    from releases.models import Release, Stage
+
+    from .backups import targets
+
+    releases = Release.objects.filter(
+        Q(done_at__gte=month.start, done_at__lt=month.end)
+        | Q(rolled_back_at__gte=month.start, rolled_back_at__lt=month.end)
+    )
+    if month.team is not None:
+        releases = releases.filter(team=month.team)
+    if month.service is not None:
+        releases = releases.filter(
+            pk__in=Release.services.through.objects.filter(service=month.service).values(
+                "release_id"
+            )
+        )
+    counts = releases.aggregate(
+        shipped=Count("pk", filter=Q(stage=Stage.DONE)),
+        rolled_back=Count("pk", filter=Q(stage=Stage.ROLLED_BACK)),
+    )
+    board.figures.update(
+        releases_shipped=counts["shipped"], releases_rolled_back=counts["rolled_back"]
+    )
+    board.links["releases"] = drilldown.url("reports:releases", month.query())
+    breached = Compliance.SEVERITY[Compliance.BREACHED]
+    board.figures["backups_breached"] = (
+        with_compliance(targets(month), now).filter(severity=breached).count()
+    )
+    board.links["backups_breached"] = drilldown.url(
+        "backups:list",
+        {
+            "compliance": [Compliance.BREACHED],
+            "team": month.team.slug if month.team else None,
+            "service": month.service.slug if month.service else None,
+        },
+    )

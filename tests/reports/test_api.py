@@ -12,6 +12,8 @@ ENDPOINTS = [
     "/api/v1/reports/sla/",
     "/api/v1/reports/postmortems/",
     "/api/v1/reports/changes/",
+    "/api/v1/reports/releases/",
+    "/api/v1/reports/backups/",
 ]
 
 

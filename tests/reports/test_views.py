@@ -13,7 +13,10 @@ from itsm import roles
 
 from .factories import MAY, REPORT_NOW
 
-PAGES = ["reports:list", "reports:sla", "reports:postmortems", "reports:changes"]
+PAGES = [
+    "reports:list", "reports:sla", "reports:postmortems", "reports:changes",
+    "reports:releases", "reports:backups",
+]  # fmt: skip
 READERS = [roles.MANAGER, roles.OPS_MANAGER, roles.EXECUTIVE, roles.ADMINISTRATOR]
 OTHERS = [roles.REQUESTER, roles.ONCALL, roles.OPS_LEADER, roles.CAB_MEMBER, roles.DEVELOPER]
 
@@ -137,8 +140,10 @@ def test_query_counts_do_not_grow_with_the_data(reader, world, page, django_asse
 
     from .factories import build_may
 
-    budget = {"reports:list": 16, "reports:sla": 14, "reports:postmortems": 18,
-              "reports:changes": 16}[page]  # fmt: skip
+    # Observed: 17, 12, 15, 14, 19, 13 (session, user, permissions and the filter's team and
+    # service lists included), with or without data.
+    budget = {"reports:list": 18, "reports:sla": 13, "reports:postmortems": 16,
+              "reports:changes": 15, "reports:releases": 20, "reports:backups": 14}[page]  # fmt: skip
     with django_assert_max_num_queries(budget):
         assert reader.get(reverse(page), MAY).status_code == 200
     build_may(world)
