@@ -138,8 +138,10 @@ def seed(*, incidents: int, changes: int, teams: int = 20, services: int = 100, 
             "priority": "t.priority",
             "escalation_level": "1",
             "detected_at": "w.at",
-            "acknowledged_at": "CASE WHEN d.r_state < 0.99 THEN w.at + t.response * d.r_ack * 1.3 END",
-            "recovered_at": "CASE WHEN d.r_state < 0.97 THEN w.at + t.resolution * d.r_fix * 1.2 END",
+            "acknowledged_at": "CASE WHEN d.r_state < 0.99 "
+            "THEN w.at + t.response * d.r_ack * 1.3 END",
+            "recovered_at": "CASE WHEN d.r_state < 0.97 "
+            "THEN w.at + t.resolution * d.r_fix * 1.2 END",
             "closed_at": "CASE WHEN d.r_state < 0.97 THEN w.at + t.resolution * d.r_fix * 1.2 "
             "+ interval '1 hour' END",
             "reported_by_id": f"({user_ids})[1 + d.g % 50]",
@@ -224,7 +226,8 @@ def seed(*, incidents: int, changes: int, teams: int = 20, services: int = 100, 
             "'cancelled','rejected','scheduled'])[1 + (g / 5) % 10]",
             "risk_level": "'low'",
             "requester_id": f"({user_ids})[1 + g % 50]",
-            "owner_team_id": f"(SELECT id FROM itsm_team WHERE slug = 'bench-team-' || (g % {teams}))",
+            "owner_team_id": "(SELECT id FROM itsm_team "
+            f"WHERE slug = 'bench-team-' || (g % {teams}))",
             "created_at": "w.at - interval '5 days'",
             "updated_at": "w.at",
             "submitted_at": "w.at - interval '5 days'",

@@ -19,20 +19,6 @@ from django.db.models import Aggregate, FloatField, Func, TextField
 SQLITE_PERCENTILE = "REPORTS_PERCENTILE_CONT"
 
 
-class Seconds(Func):
-    """A DurationField as a float number of seconds."""
-
-    output_field = FloatField()
-    arity = 1
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)")
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # Django stores a duration as integer microseconds on SQLite.
-        return self.as_sql(compiler, connection, template="(%(expressions)s / 1000000.0)")
-
-
 class SecondsBetween(Func):
     """end - start of two datetimes, in seconds (NULL when either is NULL)."""
 

@@ -16,83 +16,71 @@ from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import Case, F, FilteredRelation, Q, Value, When
-from django.db.models.functions import Coalesce, Greatest
 
 from incidents.models import Incident
 from itsm.timers.models import Clock
 
-from .db import Seconds
 from .models import IncidentFact
 
 BATCH = 50_000
 RESPONSE, RESOLUTION = "response", "resolution"
 
-# fact column -> expression over an Incident queryset annotated with _resp / _resol clocks.
-_COLUMNS = {
-    "incident_id": F("pk"),
-    "detected_at": F("detected_at"),
-    "priority": F("priority"),
-    "status": F("status"),
-    "is_major": F("is_major"),
-    "team_id": F("team_id"),
-    "service_id": F("service_id"),
-    "mode": Coalesce(F("_resol__mode"), Value("")),
-    "response_target_s": Seconds(F("_resp__target")),
-    "response_s": None,  # filled in _select: needs a Case
-    "response_breached_at": F("_resp__breached_at"),
-    "resolution_target_s": Seconds(F("_resol__target")),
-    "resolution_s": None,
-    "resolution_breached_at": F("_resol__breached_at"),
-    "source_updated_at": Greatest(
-        F("updated_at"),
-        Coalesce(F("_resp__updated_at"), F("updated_at")),
-        Coalesce(F("_resol__updated_at"), F("updated_at")),
-    ),
-}
+# The clocks are joined on `object_id = CAST(incident.id AS text)`, so the clock index
+# (content_type, object_id) serves a refresh of a few incidents. (The ORM's generic relation
+# casts the other way, object_id to a number, which makes every refresh scan all clocks.)
+_SQL = """
+INSERT INTO {fact} ({columns})
+SELECT i.id, i.detected_at, i.priority, i.status, i.is_major, i.team_id, i.service_id,
+       COALESCE(s.mode, ''),
+       {secs_r_target}, CASE WHEN r.stopped_at IS NOT NULL THEN {secs_r_elapsed} END,
+       r.breached_at,
+       {secs_s_target}, CASE WHEN s.stopped_at IS NOT NULL THEN {secs_s_elapsed} END,
+       s.breached_at,
+       {greatest}(i.updated_at, COALESCE(r.updated_at, i.updated_at),
+                  COALESCE(s.updated_at, i.updated_at))
+FROM {incident} i
+LEFT JOIN {clock} r ON r.content_type_id = %s AND r.object_id = CAST(i.id AS {text})
+     AND r.name = %s
+LEFT JOIN {clock} s ON s.content_type_id = %s AND s.object_id = CAST(i.id AS {text})
+     AND s.name = %s
+WHERE {where}
+ON CONFLICT (incident_id) DO UPDATE SET {updates}
+WHERE {fact}.source_updated_at <= excluded.source_updated_at
+"""
+COLUMNS = [
+    "incident_id", "detected_at", "priority", "status", "is_major", "team_id", "service_id",
+    "mode", "response_target_s", "response_s", "response_breached_at", "resolution_target_s",
+    "resolution_s", "resolution_breached_at", "source_updated_at",
+]  # fmt: skip
 
 
-def _counted(alias: str):
-    """Counted seconds once the clock stopped (pauses excluded), NULL while it runs."""
-    return Case(
-        When(
-            **{f"{alias}__stopped_at__isnull": False},
-            then=Seconds(F(f"{alias}__elapsed_before_pause")),
-        )
+def _seconds(column: str) -> str:
+    """A duration column as seconds: an interval on PostgreSQL, microseconds on SQLite."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM {column})"
+    return f"({column} / 1000000.0)"
+
+
+def _upsert(where: str, params: list) -> int:
+    """Write the facts of the incidents matching `where` (SQL over alias i), in one statement."""
+    postgres = connection.vendor == "postgresql"
+    statement = _SQL.format(
+        fact=IncidentFact._meta.db_table,
+        incident=Incident._meta.db_table,
+        clock=Clock._meta.db_table,
+        columns=", ".join(COLUMNS),
+        updates=", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "incident_id"),
+        secs_r_target=_seconds("r.target"),
+        secs_r_elapsed=_seconds("r.elapsed_before_pause"),
+        secs_s_target=_seconds("s.target"),
+        secs_s_elapsed=_seconds("s.elapsed_before_pause"),
+        greatest="GREATEST" if postgres else "MAX",
+        text="varchar" if postgres else "text",
+        where=where,
     )
-
-
-def _select(incidents):
-    expressions = dict(_COLUMNS)
-    expressions["response_s"] = _counted("_resp")
-    expressions["resolution_s"] = _counted("_resol")
-    aliased = {f"fact_{name}": expr for name, expr in expressions.items()}
-    return (
-        incidents.order_by()
-        .annotate(
-            _resp=FilteredRelation("clocks", condition=Q(clocks__name=RESPONSE)),
-            _resol=FilteredRelation("clocks", condition=Q(clocks__name=RESOLUTION)),
-        )
-        .values(**aliased)
-    )
-
-
-def _upsert(incidents) -> int:
-    """Write the facts of the incidents in this queryset (which must have a WHERE clause)."""
-    query = _select(incidents).query
-    compiler = query.get_compiler(connection=connection)
-    sql, params = compiler.as_sql()
-    columns = [alias.removeprefix("fact_") for _expr, _sql, alias in compiler.select]
-    quoted = [connection.ops.quote_name(c) for c in columns]
-    table = connection.ops.quote_name(IncidentFact._meta.db_table)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in quoted if c != '"incident_id"')
-    statement = (
-        f"INSERT INTO {table} ({', '.join(quoted)}) {sql} "
-        f'ON CONFLICT ("incident_id") DO UPDATE SET {updates} '
-        f'WHERE {table}."source_updated_at" <= excluded."source_updated_at"'
-    )
+    ct = ContentType.objects.get_for_model(Incident).pk
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(statement, [ct, RESPONSE, ct, RESOLUTION, *params])
         return cursor.rowcount
 
 
@@ -100,8 +88,9 @@ def refresh(incident_ids: Iterable[int]) -> int:
     """Refresh the facts of these incidents (missing incidents are simply skipped)."""
     ids = sorted({int(pk) for pk in incident_ids})
     written = 0
-    for start in range(0, len(ids), 1000):
-        written += _upsert(Incident.objects.filter(pk__in=ids[start : start + 1000]))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        written += _upsert(f"i.id IN ({', '.join(['%s'] * len(chunk))})", chunk)
     return written
 
 
@@ -111,7 +100,7 @@ def rebuild(*, batch: int = BATCH, verbose=None) -> int:
     last = Incident.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     for start in range(0, last + 1, batch):
         with transaction.atomic():
-            written += _upsert(Incident.objects.filter(pk__gte=start, pk__lt=start + batch))
+            written += _upsert("i.id >= %s AND i.id < %s", [start, start + batch])
         if verbose:
             verbose(start + batch, last)
     if connection.vendor == "postgresql":
