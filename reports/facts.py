@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 
-from incidents.models import Incident
+from incidents.models import Incident, Postmortem
 from itsm.timers.models import Clock
 
 from .models import IncidentFact
@@ -36,13 +36,16 @@ SELECT i.id, i.detected_at, i.priority, i.status, i.is_major, i.team_id, i.servi
        r.breached_at,
        {secs_s_target}, CASE WHEN s.stopped_at IS NOT NULL THEN {secs_s_elapsed} END,
        s.breached_at,
+       i.recovered_at, i.postmortem_requested_at IS NOT NULL, COALESCE(p.status, ''),
+       SUBSTR(LOWER(TRIM(COALESCE(NULLIF(TRIM(p.root_cause), ''), {last_why}, ''))), 1, 200),
        {greatest}(i.updated_at, COALESCE(r.updated_at, i.updated_at),
-                  COALESCE(s.updated_at, i.updated_at))
+                  COALESCE(s.updated_at, i.updated_at), COALESCE(p.updated_at, i.updated_at))
 FROM {incident} i
 LEFT JOIN {clock} r ON r.content_type_id = %s AND r.object_id = CAST(i.id AS {text})
      AND r.name = %s
 LEFT JOIN {clock} s ON s.content_type_id = %s AND s.object_id = CAST(i.id AS {text})
      AND s.name = %s
+LEFT JOIN {postmortem} p ON p.incident_id = i.id
 WHERE {where}
 ON CONFLICT (incident_id) DO UPDATE SET {updates}
 WHERE {fact}.source_updated_at <= excluded.source_updated_at
@@ -50,7 +53,8 @@ WHERE {fact}.source_updated_at <= excluded.source_updated_at
 COLUMNS = [
     "incident_id", "detected_at", "priority", "status", "is_major", "team_id", "service_id",
     "mode", "response_target_s", "response_s", "response_breached_at", "resolution_target_s",
-    "resolution_s", "resolution_breached_at", "source_updated_at",
+    "resolution_s", "resolution_breached_at", "recovered_at", "postmortem_requested",
+    "postmortem_status", "root_cause", "source_updated_at",
 ]  # fmt: skip
 
 
@@ -61,6 +65,16 @@ def _seconds(column: str) -> str:
     return f"({column} / 1000000.0)"
 
 
+def _last_why(column: str) -> str:
+    """The last answer of a JSON list of five whys, as text (NULL if not a list)."""
+    if connection.vendor == "postgresql":
+        return (
+            f"(CASE WHEN jsonb_typeof({column}) = 'array' "
+            f"THEN {column} ->> (jsonb_array_length({column}) - 1) END)"
+        )
+    return f"(CASE WHEN json_type({column}) = 'array' THEN json_extract({column}, '$[#-1]') END)"
+
+
 def _upsert(where: str, params: list) -> int:
     """Write the facts of the incidents matching `where` (SQL over alias i), in one statement."""
     postgres = connection.vendor == "postgresql"
@@ -68,6 +82,8 @@ def _upsert(where: str, params: list) -> int:
         fact=IncidentFact._meta.db_table,
         incident=Incident._meta.db_table,
         clock=Clock._meta.db_table,
+        postmortem=Postmortem._meta.db_table,
+        last_why=_last_why("p.five_whys"),
         columns=", ".join(COLUMNS),
         updates=", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "incident_id"),
         secs_r_target=_seconds("r.target"),
@@ -95,7 +111,7 @@ def refresh(incident_ids: Iterable[int]) -> int:
 
 
 def rebuild(*, batch: int = BATCH, verbose=None) -> int:
-    """Refresh every incident's fact in primary-key batches and drop orphans."""
+    """Refresh every incident's fact in primary-key batches (idempotent)."""
     written = 0
     last = Incident.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     for start in range(0, last + 1, batch):
@@ -166,3 +182,8 @@ def clock_saved(sender, instance: Clock, raw=False, **kwargs) -> None:
         _schedule(int(instance.object_id))
     except ValueError:
         return
+
+
+def postmortem_saved(sender, instance: Postmortem, raw=False, **kwargs) -> None:
+    if not raw:
+        _schedule(instance.incident_id)

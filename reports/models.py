@@ -9,6 +9,7 @@ rebuilt from scratch with `manage.py reports_rebuild`.
 """
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Incident
@@ -39,7 +40,14 @@ class IncidentFact(models.Model):
     resolution_target_s = models.FloatField(null=True)
     resolution_s = models.FloatField(null=True)
     resolution_breached_at = models.DateTimeField(null=True)
-    # The newest updated_at of the incident and its clocks: an older refresh never wins.
+    # For the postmortem report: recovery, the duty to write one, its state and root cause.
+    recovered_at = models.DateTimeField(null=True)
+    postmortem_requested = models.BooleanField(default=False)
+    postmortem_status = models.CharField(max_length=16, blank=True, default="")
+    # The written root cause, else the last of the five whys; lower case, trimmed.
+    root_cause = models.CharField(max_length=200, blank=True, default="")
+    # The newest updated_at of the incident, its clocks and its postmortem: an older refresh
+    # never overwrites a newer one.
     source_updated_at = models.DateTimeField()
 
     class Meta:
@@ -67,6 +75,27 @@ class IncidentFact(models.Model):
             ),  # fmt: skip
             models.Index(fields=["team", "detected_at"], name="report_fact_team"),
             models.Index(fields=["service", "detected_at"], name="report_fact_service"),
+            models.Index(fields=["priority", "detected_at"], name="report_fact_priority"),
+            # The postmortem report reads only the few incidents with a postmortem, a request
+            # for one, a root cause, or an unpublished duty: small partial indexes each.
+            models.Index(
+                fields=["detected_at"],
+                condition=~Q(postmortem_status=""),
+                name="report_fact_postmortem",
+            ),
+            models.Index(
+                fields=["detected_at"],
+                condition=Q(postmortem_requested=True),
+                name="report_fact_pm_requested",
+            ),
+            models.Index(
+                fields=["priority", "recovered_at"],
+                condition=Q(recovered_at__isnull=False) & ~Q(postmortem_status="published"),
+                name="report_fact_pm_pending",
+            ),
+            models.Index(
+                fields=["detected_at"], condition=~Q(root_cause=""), name="report_fact_cause"
+            ),
         ]
 
     def __str__(self) -> str:

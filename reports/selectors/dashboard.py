@@ -15,13 +15,13 @@ from django.utils.translation import gettext_lazy as _
 
 from changes.models import ChangeClass
 from changes.models import Status as CS
-from incidents.models import OPEN, ActionItem, Incident, Postmortem
+from incidents.models import OPEN, ActionItem, Incident
 
 from .. import drilldown
-from ..params import ReportParams, add_months, postmortem_due_days
+from ..params import ReportParams, add_months
 from .changes import FAILED, SUCCESS, scoped
 from .common import incident_facts, incident_q, month_key, month_label, truncate_month
-from .postmortems import required_q
+from .postmortems import overdue_postmortems
 from .sla import ANY_BREACH, sla_aggregates, with_rates
 
 TREND_MONTHS = 6
@@ -162,13 +162,7 @@ def dashboard(params: ReportParams, *, now: dt.datetime | None = None) -> Dashbo
         )
     board.figures["week"] = {"first_day": monday, "last_day": sunday}
 
-    due = now - dt.timedelta(days=postmortem_due_days())
-    board.figures["overdue_postmortems"] = (
-        Incident.objects.filter(incident_q(params, in_period=False), required_q())
-        .filter(recovered_at__lt=due)
-        .exclude(postmortem__status=Postmortem.Status.PUBLISHED)
-        .count()
-    )
+    board.figures["overdue_postmortems"] = overdue_postmortems(params, now).count()
     items = ActionItem.objects.filter(
         status=ActionItem.Status.OPEN, due_date__lt=now.astimezone(params.zone).date()
     )

@@ -12,18 +12,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Q, TextField, Value, Window
-from django.db.models.functions import Coalesce, Lower, NullIf, RowNumber, Trim
+from django.db.models import Count, F, Max, Q, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import ActionItem, Incident, Postmortem, PriorityPolicy
 
 from .. import drilldown
-from ..db import LastWhy
 from ..params import ReportParams, postmortem_due_days
-from ..tables import COUNT, DATE, DATETIME, PERCENT, TEXT, Column, Table, percent
-from .common import incident_q, month_key, month_label, truncate_month
+from ..tables import DATETIME, PERCENT, TEXT, Column, Table, percent
+from .common import incident_facts, month_key, month_label, truncate_month
 
 PM = Postmortem.Status
 ITEM = ActionItem.Status
@@ -32,18 +32,16 @@ EXAMPLES_PER_CAUSE = 5
 OVERDUE_ROWS = 50
 
 
-def required_q(path: str = "") -> Q:
-    """Incidents that need a postmortem: by the priority policy or on request."""
-    priorities = PriorityPolicy.objects.filter(postmortem_required=True).values("priority")
-    return Q(**{f"{path}priority__in": priorities}) | Q(
-        **{f"{path}postmortem_requested_at__isnull": False}
+def required_q() -> Q:
+    """Incident facts that need a postmortem: by the priority policy (now) or on request.
+
+    The policy's priorities are read first and passed as a list, so the planner can use the
+    facts' (priority, ...) indexes.
+    """
+    priorities = list(
+        PriorityPolicy.objects.filter(postmortem_required=True).values_list("priority", flat=True)
     )
-
-
-def normalized_cause():
-    """The root cause as written, or else the last of the five whys; case and spaces aside."""
-    written = NullIf(Trim("root_cause"), Value(""))
-    return Lower(Trim(Coalesce(written, LastWhy("five_whys"), Value(""), output_field=TextField())))
+    return Q(priority__in=priorities) | Q(postmortem_requested=True)
 
 
 @dataclass
@@ -85,32 +83,25 @@ def _by_month(params: ReportParams) -> Table:
         ],
         note=str(_("By the month the incident was detected.")),
     )
+    required = required_q()
     counted = {
         month_key(row["month"]): row
-        for row in Postmortem.objects.filter(incident_q(params, "incident__"))
-        .annotate(month=truncate_month("incident__detected_at", params))
-        .values("month")
-        .annotate(
-            total=Count("pk"),
-            draft=Count("pk", filter=Q(status=PM.DRAFT)),
-            in_review=Count("pk", filter=Q(status=PM.IN_REVIEW)),
-            published=Count("pk", filter=Q(status=PM.PUBLISHED)),
-        )
-        .order_by("month")
-    }
-    missing = {
-        month_key(row["month"]): row["n"]
-        for row in Incident.objects.filter(incident_q(params), required_q())
-        .filter(postmortem__isnull=True)
+        for row in incident_facts(params)
+        .filter(~Q(postmortem_status="") | required)
         .annotate(month=truncate_month("detected_at", params))
         .values("month")
-        .annotate(n=Count("pk"))
+        .annotate(
+            total=Count("pk", filter=~Q(postmortem_status="")),
+            draft=Count("pk", filter=Q(postmortem_status=PM.DRAFT)),
+            in_review=Count("pk", filter=Q(postmortem_status=PM.IN_REVIEW)),
+            published=Count("pk", filter=Q(postmortem_status=PM.PUBLISHED)),
+            missing=Count("pk", filter=required & Q(postmortem_status="")),
+        )
         .order_by("month")
     }
     for month in params.months:
         row = counted.get(month, {})
-        values = {k: row.get(k, 0) for k in ("total", "draft", "in_review", "published")}
-        values["missing"] = missing.get(month, 0)
+        values = {k: row.get(k, 0) for k in ("total", "draft", "in_review", "published", "missing")}
         values["published_pct"] = percent(values["published"], values["total"] + values["missing"])
         link = drilldown.incidents(params, month=month)
         table.add(
@@ -120,18 +111,19 @@ def _by_month(params: ReportParams) -> Table:
     return table
 
 
+def overdue_postmortems(params: ReportParams, now: dt.datetime):
+    """Facts of required postmortems still unpublished N days after recovery (any month)."""
+    due = now - dt.timedelta(days=postmortem_due_days())
+    return (
+        incident_facts(params, in_period=False)
+        .filter(required_q(), recovered_at__lt=due)
+        .exclude(postmortem_status=PM.PUBLISHED)
+    )
+
+
 def _overdue_postmortems(params: ReportParams, now: dt.datetime) -> tuple[Table, int]:
     due_days = postmortem_due_days()
-    overdue = (
-        Incident.objects.filter(
-            incident_q(params, in_period=False),
-            required_q(),
-            recovered_at__lt=now - dt.timedelta(days=due_days),
-        )
-        .exclude(postmortem__status=PM.PUBLISHED)
-        .select_related("team", "postmortem")
-        .order_by("recovered_at", "pk")
-    )
+    overdue = overdue_postmortems(params, now)
     table = Table(
         "overdue_postmortems",
         str(_("Overdue postmortems")),
@@ -151,23 +143,28 @@ def _overdue_postmortems(params: ReportParams, now: dt.datetime) -> tuple[Table,
         empty=str(_("No overdue postmortem.")),
     )
     total = overdue.count()
-    for incident in overdue[:OVERDUE_ROWS]:
-        postmortem = getattr(incident, "postmortem", None)
+    states = dict(PM.choices)
+    rows = overdue.order_by("recovered_at", "incident_id").values(
+        "incident_id", "incident__title", "priority", "team__name", "recovered_at",
+        "postmortem_status",
+    )[:OVERDUE_ROWS]  # fmt: skip
+    for row in rows:
+        pk, state = row["incident_id"], row["postmortem_status"]
         table.add(
             {
-                "incident_id": incident.pk,
-                "reference": incident.reference,
-                "title": incident.title,
-                "priority": incident.priority,
-                "team": incident.team.name,
-                "recovered_at": incident.recovered_at,
-                "days_overdue": (now - incident.recovered_at).days - due_days,
-                "state": str(postmortem.get_status_display() if postmortem else _("Not started")),
+                "incident_id": pk,
+                "reference": Incident(pk=pk).reference,
+                "title": row["incident__title"],
+                "priority": row["priority"],
+                "team": row["team__name"],
+                "recovered_at": row["recovered_at"],
+                "days_overdue": (now - row["recovered_at"]).days - due_days,
+                "state": str(states.get(state, _("Not started"))),
             },
             {
-                "reference": postmortem.get_absolute_url()
-                if postmortem
-                else incident.get_absolute_url()
+                "reference": reverse(
+                    "incidents:postmortem" if state else "incidents:detail", args=[pk]
+                )
             },
         )
     return table, total
@@ -253,39 +250,37 @@ def _recurring_causes(params: ReportParams) -> Table:
         ),
         empty=str(_("No root cause came up twice in this period.")),
     )
-    postmortems = Postmortem.objects.filter(incident_q(params, "incident__")).annotate(
-        cause=normalized_cause()
-    )
+    causes = incident_facts(params).exclude(root_cause="")
     top = list(
-        postmortems.exclude(cause="")
-        .values("cause")
+        causes.values("root_cause")
         .annotate(
             incidents=Count("pk"),
-            services=Count("incident__service", distinct=True),
-            last_seen=Max("incident__detected_at"),
+            services=Count("service", distinct=True),
+            last_seen=Max("detected_at"),
         )
         .filter(incidents__gte=2)
-        .order_by("-incidents", "cause")[:TOP_CAUSES]
+        .order_by("-incidents", "root_cause")[:TOP_CAUSES]
     )
-    examples: dict[str, list[tuple[str, str]]] = {row["cause"]: [] for row in top}
+    examples: dict[str, list[str]] = {row["root_cause"]: [] for row in top}
     if top:
         latest = (
-            postmortems.filter(cause__in=list(examples))
+            causes.filter(root_cause__in=list(examples))
             .annotate(
                 rank=Window(
                     RowNumber(),
-                    partition_by=[F("cause")],
-                    order_by=[F("incident__detected_at").desc(), F("pk").desc()],
+                    partition_by=[F("root_cause")],
+                    order_by=[F("detected_at").desc(), F("incident_id").desc()],
                 )
             )
             .filter(rank__lte=EXAMPLES_PER_CAUSE)
-            .values_list("cause", "incident_id")
-            .order_by("cause", "rank")
+            .values_list("root_cause", "incident_id")
+            .order_by("root_cause", "rank")
         )
         for cause, incident_id in latest:
             examples[cause].append(Incident(pk=incident_id).reference)
     for row in top:
-        table.add({**row, "examples": ", ".join(examples[row["cause"]])})
+        cause = row.pop("root_cause")
+        table.add({"cause": cause, **row, "examples": ", ".join(examples[cause])})
     return table
 
 
@@ -315,6 +310,3 @@ def postmortem_report(params: ReportParams, *, now: dt.datetime | None = None) -
         },
     }
     return report
-
-
-__all__ = ["COUNT", "DATE", "PostmortemReport", "postmortem_report"]

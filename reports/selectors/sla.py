@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Priority
+from itsm.models import Service, Team
 
 from .. import drilldown
 from ..db import PercentileCont
@@ -152,15 +153,16 @@ def _breakdown(params: ReportParams, base, by: str) -> Table:
                 _links(params, priority=key),
             )
         return table
-    rows = (
-        base.values(f"{by}__slug", f"{by}__name")
-        .annotate(**sla_aggregates())
-        .order_by(f"{by}__name")
-    )
+    # Group on the id (an integer sort), then name the few teams or services in one query.
+    rows = list(base.values(f"{by}_id").annotate(**sla_aggregates()).order_by())
+    model = Team if by == "team" else Service
+    chosen = model.objects.filter(pk__in=[row[f"{by}_id"] for row in rows])
+    names = {pk: (slug, name) for pk, slug, name in chosen.values_list("pk", "slug", "name")}
+    rows.sort(key=lambda row: names.get(row[f"{by}_id"], ("", ""))[1])
     for row in rows:
-        slug = row[f"{by}__slug"]
+        slug, name = names.get(row[f"{by}_id"], ("", "?"))
         table.add(
-            {"key": slug, "label": row[f"{by}__name"], **with_rates(row)},
+            {"key": slug, "label": name, **with_rates(row)},
             _links(params, **{by: slug}),
         )
     if by == "service":

@@ -207,3 +207,30 @@ def test_a_stale_refresh_blocked_behind_a_newer_one_does_not_win():
     stale.join(10)
     assert not errors
     assert IncidentFact.objects.get(pk=incident.pk).priority == "P1"
+
+
+def test_rebuild_command_and_nightly_task(may, capsys):
+    from django.core.management import call_command
+
+    from reports.tasks import reconcile_facts
+
+    IncidentFact.objects.all().delete()
+    call_command("reports_rebuild", "--batch", "3", verbosity=2)
+    assert "6 incident facts written" in capsys.readouterr().out
+    assert reconcile_facts.delay().get() == 6  # eager in tests; idempotent
+    assert IncidentFact.objects.count() == 6
+
+
+def test_postmortem_edits_refresh_the_fact(may, world):
+    services.postmortem_update(
+        postmortem_id=may["A"].postmortem.pk,
+        actor=world.user("oncall"),
+        source=SYSTEM,
+        five_whys=["Timeouts", "  The Disk Was Full "],
+    )
+    # The test's own transaction never commits: run the batch its commit would run.
+    pending = transaction.get_connection()._reports_pending
+    assert may["A"].pk in pending.ids
+    pending.flush()
+    fact = IncidentFact.objects.get(pk=may["A"].pk)
+    assert (fact.postmortem_status, fact.root_cause) == ("draft", "the disk was full")

@@ -8,6 +8,7 @@ import time_machine
 from changes.models import CabMeeting, Change
 from incidents import services
 from incidents.models import Incident
+from reports import facts
 from reports.params import ReportFilterForm
 from reports.selectors.changes import change_report
 from reports.selectors.postmortems import postmortem_report
@@ -63,6 +64,7 @@ def build_postmortems(world, may):
             postmortem_id=may["B"].postmortem.pk, actor=oncall, source=SYSTEM,
             root_cause="  DISK FULL ", **text,
         )  # fmt: skip
+    facts.rebuild()  # what the commits of these services refresh
 
 
 @pytest.fixture

@@ -142,8 +142,10 @@ def test_query_counts_do_not_grow_with_the_data(reader, world, page, django_asse
 
     # Observed: 17, 12, 15, 14, 19, 13 (session, user, permissions and the filter's team and
     # service lists included), with or without data.
-    budget = {"reports:list": 18, "reports:sla": 13, "reports:postmortems": 16,
-              "reports:changes": 15, "reports:releases": 20, "reports:backups": 14}[page]  # fmt: skip
+    budget = {
+        "reports:list": 18, "reports:sla": 13, "reports:postmortems": 16,
+        "reports:changes": 15, "reports:releases": 20, "reports:backups": 14,
+    }[page]  # fmt: skip
     with django_assert_max_num_queries(budget):
         assert reader.get(reverse(page), MAY).status_code == 200
     build_may(world)
