@@ -13,6 +13,7 @@ class UserPreferencesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        previous_language = translation.get_language()
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             try:
@@ -24,6 +25,8 @@ class UserPreferencesMiddleware:
                 request.LANGUAGE_CODE = user.language
         response = self.get_response(request)
         timezone.deactivate()
+        # Do not leak this user's language into later work on the same thread.
+        translation.activate(previous_language)
         return response
 
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "backups",
     "oncall",
     "maintenance",
+    "integrations",
     "reports",
 ]
 
@@ -266,6 +267,7 @@ SPECTACULAR_SETTINGS = {
         "ChangeStatusEnum": "changes.models.change.Status",
         "ChangeClassEnum": "changes.models.policy.ChangeClass",
         "ChangeTemplateStatusEnum": "changes.models.template.TemplateStatus",
+        "ChecklistResultEnum": "changes.models.records.ChecklistItem.Result",
         "CabMeetingStatusEnum": "changes.models.records.CabMeeting.Status",
         "MaintenanceJobKindEnum": "maintenance.models.JobKind",
         "MaintenanceRunStatusEnum": "maintenance.models.RunStatus",
@@ -273,6 +275,8 @@ SPECTACULAR_SETTINGS = {
         "PendingUpdateKindEnum": "maintenance.models.UpdateKind",
         "PendingUpdateStatusEnum": "maintenance.models.UpdateStatus",
         "PendingUpdateSeverityEnum": "maintenance.models.UpdateSeverity",
+        "IntakeAlertStatusEnum": "integrations.models.intake.AlertStatus",
+        "IntakeDeliveryKindEnum": "integrations.models.intake.Delivery.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

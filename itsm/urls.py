@@ -30,6 +30,7 @@ urlpatterns = [
     path("backups/", include("backups.urls")),
     path("oncall/", include("oncall.urls")),
     path("maintenance/", include("maintenance.urls")),
+    path("integrations/", include("integrations.urls")),
     path("reports/", include("reports.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("metrics", health.metrics, name="metrics"),

@@ -184,6 +184,20 @@ def _label(verb: str) -> str:
     }[verb]
 
 
+def _success(verb: str) -> str:
+    return {
+        "start_testing": _("Testing started: a new test round is open."),
+        "fail_test": _("The release is back in development."),
+        "promote_to_staging": _("Promoted to staging."),
+        "fail_staging": _("The release is back in development."),
+        "start_canary": _("The canary is live."),
+        "promote_to_production": _("Promoted to production."),
+        "rollback": _("Rolled back. The reason is recorded."),
+        "complete": _("The release is done."),
+        "cancel": _("The release was cancelled."),
+    }[verb]
+
+
 @require_POST
 def release_transition(request, pk: int, verb: str):
     release = get_object_or_404(Release, pk=pk)
@@ -200,7 +214,7 @@ def release_transition(request, pk: int, verb: str):
             source=Source.WEB,
             reason=form.cleaned_data.get("reason", ""),
         ),
-        _("%(action)s: done.") % {"action": _label(verb)},
+        _success(verb),
     )
     return redirect(release)
 

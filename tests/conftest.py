@@ -44,6 +44,16 @@ def _require_servers(request):
         _skip_or_fail("needs Redis: set REDIS_URL=redis://... to a running server")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache keyed by user id, and ids repeat between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def make_user(db):
     def make(role: str | None = None, **kwargs):

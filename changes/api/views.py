@@ -75,6 +75,7 @@ def _meeting(data):
 )
 class ChangeViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = "[0-9]+"  # ids are integers: anything else is a 404, not a 500
     filter_backends = [DjangoFilterBackend]
     filterset_class = ChangeFilterSet
     serializer_class = s.ChangeListSerializer
@@ -99,11 +100,12 @@ class ChangeViewSet(viewsets.ModelViewSet):
         template = data.pop("template", None)
         services = data.pop("services", None)
         if template is not None:
-            keep = {"planned_start", "planned_end", "title", "implementer", "owner_team",
-                    "description", "affected_users", "affected_users_note"}  # fmt: skip
+            keep = {"planned_end", "title", "implementer", "owner_team", "description",
+                    "affected_users", "affected_users_note"}  # fmt: skip
+            planned_start = data.pop("planned_start", None)
             change = svc.change_create_from_template(
                 actor=request.user, source=API, template_id=template.pk, services=services,
-                **{k: v for k, v in data.items() if k in keep},
+                planned_start=planned_start, **{k: v for k, v in data.items() if k in keep},
             )  # fmt: skip
         else:
             change = svc.change_create(

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from itsm.audit import record_event
@@ -15,6 +16,13 @@ from itsm.models import Service, User
 from ..models import ChangeClassPolicy, FreezePeriod, MaintenanceWindow
 
 ENTRY_MODELS = {"freeze": FreezePeriod, "window": MaintenanceWindow}
+
+
+def _locked(model, pk: int):
+    try:
+        return model.objects.select_for_update().get(pk=pk)
+    except model.DoesNotExist:
+        raise Http404 from None
 
 
 @transaction.atomic
@@ -32,7 +40,7 @@ def calendar_entry_save(
     codename = f"changes.{'change' if entry_id else 'add'}_{model._meta.model_name}"
     if not actor.has_perm(codename):
         raise PermissionDenied(_("You may not edit the change calendar."))
-    entry = model.objects.select_for_update().get(pk=entry_id) if entry_id else model()
+    entry = _locked(model, entry_id) if entry_id else model()
     for name, value in fields.items():
         setattr(entry, name, value)
     entry.full_clean()
@@ -50,7 +58,7 @@ def calendar_entry_delete(*, kind: str, entry_id: int, actor: User, source: str)
     model = ENTRY_MODELS[kind]
     if not actor.has_perm(f"changes.delete_{model._meta.model_name}"):
         raise PermissionDenied(_("You may not edit the change calendar."))
-    entry = model.objects.select_for_update().get(pk=entry_id)
+    entry = _locked(model, entry_id)
     record_event(entry, action="delete", actor=actor, source=source)
     entry.delete()
 
@@ -70,7 +78,7 @@ def policy_update(*, policy_id: int, actor: User, source: str, **fields) -> Chan
     unknown = set(fields) - POLICY_FIELDS
     if unknown:
         raise TypeError(f"unexpected fields: {sorted(unknown)}")
-    policy = ChangeClassPolicy.objects.select_for_update().get(pk=policy_id)
+    policy = _locked(ChangeClassPolicy, policy_id)
     before = {name: getattr(policy, name) for name in fields}
     for name, value in fields.items():
         setattr(policy, name, value)

@@ -85,14 +85,18 @@ def change_create_from_template(
     actor: User,
     source: str,
     template_id: int,
-    planned_start: datetime,
+    planned_start: datetime | None,
     planned_end: datetime | None = None,
     services: Iterable[Service] | None = None,
     title: str = "",
     **fields,
 ) -> Change:
     """A standard change from an approved template starts approved (policy permitting)."""
-    template = StandardTemplate.objects.select_for_update().get(pk=template_id)
+    if planned_start is None:
+        raise DomainError(_("Plan when the change starts."), field="planned_start")
+    template = StandardTemplate.objects.select_for_update().filter(pk=template_id).first()
+    if template is None:
+        raise DomainError(_("No such template."), field="template")
     if template.status != StandardTemplate.Status.APPROVED:
         raise DomainError(_("Only an approved template can be used."), field="template")
     chosen = list(services) if services is not None else list(template.services.all())

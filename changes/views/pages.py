@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from incidents.selectors import incidents_caused_by_change
 from itsm.errors import DomainError
 from itsm.models import AuditEvent
 from itsm.web import run_action
@@ -128,6 +129,7 @@ def change_detail(request, pk: int):
         "check_results": forms.ChecklistItem.Result.choices,
         "show_implementation": change.status not in BEFORE_APPROVAL,
         "now": timezone.now(),
+        "caused_incidents": incidents_caused_by_change(change.pk)[:20],
     }
     return render(request, "changes/change_detail.html", context)
 

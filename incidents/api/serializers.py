@@ -12,6 +12,7 @@ from ..models import (
     EscalationLevel,
     EscalationPolicy,
     EscalationStep,
+    Impact,
     Incident,
     Notification,
     Postmortem,
@@ -19,11 +20,66 @@ from ..models import (
     PriorityMatrixCell,
     PriorityPolicy,
     Scope,
+    Status,
+    TargetUnit,
     TimelineEntry,
     Urgency,
 )
 
 User = get_user_model()
+_named: dict[str, type] = {}
+
+
+def named_choice(choices, component: str, **kwargs) -> serializers.ChoiceField:
+    """A choice field documented as its own named enum component.
+
+    Other apps have `status`, `source` or `priority` fields too; a named component keeps
+    the OpenAPI schema free of collisions. One class per component, reused by every field
+    that shares the choice set (two classes under one name would collide as well).
+    """
+    if component not in _named:
+
+        @extend_schema_field(
+            {"type": "string", "enum": [value for value, _label in choices]},
+            component_name=component,
+        )
+        class NamedChoiceField(serializers.ChoiceField):
+            pass
+
+        _named[component] = NamedChoiceField
+    return _named[component](choices=choices, **kwargs)
+
+
+def status_field():
+    return named_choice(Status.choices, "IncidentStatusEnum", read_only=True)
+
+
+def priority_field(**kwargs):
+    return named_choice(Priority.choices, "IncidentPriorityEnum", **kwargs)
+
+
+def scope_field(**kwargs):
+    return named_choice(Scope.choices, "IncidentScopeEnum", **kwargs)
+
+
+def business_impact_field(**kwargs):
+    return named_choice(BusinessImpact.choices, "IncidentBusinessImpactEnum", **kwargs)
+
+
+def urgency_field(**kwargs):
+    return named_choice(Urgency.choices, "IncidentUrgencyEnum", **kwargs)
+
+
+def impact_field(**kwargs):
+    return named_choice(Impact.choices, "IncidentImpactEnum", **kwargs)
+
+
+def source_field(**kwargs):
+    return named_choice(Incident.Source.choices, "IncidentDetectedByEnum", **kwargs)
+
+
+def target_unit_field(**kwargs):
+    return named_choice(TargetUnit.choices, "IncidentTargetUnitEnum", **kwargs)
 
 
 class UserField(serializers.SlugRelatedField):
@@ -42,8 +98,11 @@ def _team_field(**kwargs):
     return serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all(), **kwargs)
 
 
-class EscalationStepSerializer(serializers.ModelSerializer):
+class IncidentEscalationStepSerializer(serializers.ModelSerializer):
     actor = UserField(read_only=True)
+    kind = named_choice(
+        EscalationStep.Kind.choices, "IncidentEscalationStepKindEnum", read_only=True
+    )
 
     class Meta:
         model = EscalationStep
@@ -58,6 +117,14 @@ class IncidentSerializer(serializers.ModelSerializer):
     reported_by = UserField(read_only=True)
     affected_services = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     postmortem = serializers.SerializerMethodField()
+    status = status_field()
+    source = source_field(read_only=True)
+    scope = scope_field(read_only=True)
+    business_impact = business_impact_field(read_only=True)
+    urgency = urgency_field(read_only=True)
+    impact = impact_field(read_only=True)
+    matrix_priority = priority_field(read_only=True)
+    priority = priority_field(read_only=True)
 
     class Meta:
         model = Incident
@@ -81,7 +148,7 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 class IncidentDetailSerializer(IncidentSerializer):
-    escalation_steps = EscalationStepSerializer(many=True, read_only=True)
+    escalation_steps = IncidentEscalationStepSerializer(many=True, read_only=True)
     available_actions = serializers.SerializerMethodField()
 
     class Meta(IncidentSerializer.Meta):
@@ -119,70 +186,70 @@ class IncidentUpdateSerializer(serializers.Serializer):
     impact_started_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class TriageInput(serializers.Serializer):
-    scope = serializers.ChoiceField(choices=Scope.choices)
-    business_impact = serializers.ChoiceField(choices=BusinessImpact.choices)
-    urgency = serializers.ChoiceField(choices=Urgency.choices)
+class IncidentTriageInput(serializers.Serializer):
+    scope = scope_field()
+    business_impact = business_impact_field()
+    urgency = urgency_field()
     team = _team_field(required=False, allow_null=True, default=None)
     assignee = UserField(required=False, allow_null=True, default=None)
     affected_services = _service_field(many=True, required=False, default=None)
     is_major = serializers.BooleanField(default=False)
 
 
-class EmptyInput(serializers.Serializer):
+class IncidentEmptyInput(serializers.Serializer):
     pass
 
 
-class ReasonInput(serializers.Serializer):
+class IncidentReasonInput(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class OptionalReasonInput(serializers.Serializer):
+class IncidentOptionalReasonInput(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class QuestionInput(serializers.Serializer):
+class IncidentQuestionInput(serializers.Serializer):
     question = serializers.CharField()
 
 
-class AnswerInput(serializers.Serializer):
+class IncidentAnswerInput(serializers.Serializer):
     answer = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class SummaryInput(serializers.Serializer):
+class IncidentSummaryInput(serializers.Serializer):
     summary = serializers.CharField()
 
 
-class PriorityInput(serializers.Serializer):
-    priority = serializers.ChoiceField(choices=Priority.choices)
+class IncidentPriorityInput(serializers.Serializer):
+    priority = priority_field()
     reason = serializers.CharField()
 
 
-class EscalateInput(serializers.Serializer):
+class IncidentEscalateInput(serializers.Serializer):
     reason = serializers.CharField()
     level = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
 
 
-class AssignInput(serializers.Serializer):
+class IncidentAssignInput(serializers.Serializer):
     team = _team_field()
     assignee = UserField(required=False, allow_null=True, default=None)
 
 
-class MergeInput(serializers.Serializer):
+class IncidentMergeInput(serializers.Serializer):
     into = serializers.IntegerField(min_value=1, help_text="Id of the incident this one duplicates")
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ParentInput(serializers.Serializer):
+class IncidentParentInput(serializers.Serializer):
     parent = serializers.IntegerField(min_value=1, allow_null=True, help_text="null detaches")
 
 
-class ChangeLinkInput(serializers.Serializer):
+class IncidentChangeLinkInput(serializers.Serializer):
     change = serializers.IntegerField(min_value=1, allow_null=True, help_text="null unlinks")
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AuditEventOut(serializers.Serializer):
+class IncidentTimelineEvent(serializers.Serializer):
     at = serializers.DateTimeField()
     action = serializers.CharField()
     actor = serializers.CharField(allow_null=True)
@@ -192,9 +259,10 @@ class AuditEventOut(serializers.Serializer):
     message = serializers.CharField()
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class IncidentNotificationSerializer(serializers.ModelSerializer):
     recipient = UserField(read_only=True)
     incident_reference = serializers.CharField(source="incident.reference", read_only=True)
+    kind = named_choice(Notification.Kind.choices, "IncidentNotificationKindEnum", read_only=True)
 
     class Meta:
         model = Notification
@@ -205,7 +273,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TimelineEntrySerializer(serializers.ModelSerializer):
+class PostmortemTimelineEntrySerializer(serializers.ModelSerializer):
     author = UserField(read_only=True)
 
     class Meta:
@@ -214,10 +282,11 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "author"]
 
 
-class ActionItemSerializer(serializers.ModelSerializer):
+class IncidentActionItemSerializer(serializers.ModelSerializer):
     owner = UserField()
     team = _team_field()
     incident = serializers.IntegerField(source="postmortem.incident_id", read_only=True)
+    status = named_choice(ActionItem.Status.choices, "IncidentActionItemStatusEnum", read_only=True)
 
     class Meta:
         model = ActionItem
@@ -236,14 +305,14 @@ class ActionItemSerializer(serializers.ModelSerializer):
         ]
 
 
-class ActionItemUpdateSerializer(serializers.Serializer):
+class IncidentActionItemUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300, required=False)
     owner = UserField(required=False)
     team = _team_field(required=False)
     due_date = serializers.DateField(required=False)
 
 
-class NoteInput(serializers.Serializer):
+class IncidentActionItemNoteInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -251,9 +320,10 @@ class PostmortemSerializer(serializers.ModelSerializer):
     incident_reference = serializers.CharField(source="incident.reference", read_only=True)
     author = UserField(read_only=True)
     published_by = UserField(read_only=True)
-    entries = TimelineEntrySerializer(many=True, read_only=True)
-    action_items = ActionItemSerializer(many=True, read_only=True)
+    entries = PostmortemTimelineEntrySerializer(many=True, read_only=True)
+    action_items = IncidentActionItemSerializer(many=True, read_only=True)
     missing_sections = serializers.ListField(child=serializers.CharField(), read_only=True)
+    status = named_choice(Postmortem.Status.choices, "PostmortemStatusEnum", read_only=True)
 
     class Meta:
         model = Postmortem
@@ -281,22 +351,30 @@ class PostmortemCreateSerializer(serializers.Serializer):
     incident = serializers.IntegerField(min_value=1)
 
 
-class CommentInput(serializers.Serializer):
+class PostmortemCommentInput(serializers.Serializer):
     comment = serializers.CharField()
 
 
-class TimelineEntryInput(serializers.Serializer):
+class PostmortemTimelineEntryInput(serializers.Serializer):
     at = serializers.DateTimeField()
     text = serializers.CharField(max_length=500)
 
 
-class PriorityMatrixCellSerializer(serializers.ModelSerializer):
+class IncidentPriorityMatrixCellSerializer(serializers.ModelSerializer):
+    impact = impact_field(read_only=True)
+    urgency = urgency_field(read_only=True)
+    priority = priority_field(read_only=True)
+
     class Meta:
         model = PriorityMatrixCell
         fields = ["impact", "urgency", "priority"]
 
 
-class PriorityPolicySerializer(serializers.ModelSerializer):
+class IncidentPriorityPolicySerializer(serializers.ModelSerializer):
+    priority = priority_field(read_only=True)
+    response_unit = target_unit_field(read_only=True)
+    resolution_unit = target_unit_field(read_only=True)
+
     class Meta:
         model = PriorityPolicy
         fields = [
@@ -305,17 +383,22 @@ class PriorityPolicySerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class EscalationLevelSerializer(serializers.ModelSerializer):
+class IncidentEscalationLevelSerializer(serializers.ModelSerializer):
     team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     person = UserField(read_only=True)
+    target_type = named_choice(
+        EscalationLevel.TargetType.choices, "IncidentEscalationTargetTypeEnum", read_only=True
+    )
+    # A plain string: role names are documented once, by the kernel.
+    role = serializers.CharField(read_only=True)
 
     class Meta:
         model = EscalationLevel
         fields = ["number", "wait", "target_type", "role", "team", "person", "major_only"]
 
 
-class EscalationPolicySerializer(serializers.ModelSerializer):
-    levels = EscalationLevelSerializer(many=True, read_only=True)
+class IncidentEscalationPolicySerializer(serializers.ModelSerializer):
+    levels = IncidentEscalationLevelSerializer(many=True, read_only=True)
     teams = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
 
     class Meta:

@@ -36,24 +36,24 @@ API = AuditEvent.Source.API
 
 # verb → input serializer; the services behind each verb live in incidents.actions.
 VERB_INPUTS = {
-    "acknowledge": s.EmptyInput,
-    "triage": s.TriageInput,
-    "investigate": s.EmptyInput,
-    "wait": s.QuestionInput,
-    "resume": s.AnswerInput,
-    "recover": s.SummaryInput,
-    "verify": s.EmptyInput,
-    "close": s.EmptyInput,
-    "reopen": s.ReasonInput,
-    "merge": s.MergeInput,
-    "escalate": s.EscalateInput,
-    "deescalate": s.ReasonInput,
-    "prioritize": s.PriorityInput,
-    "assign": s.AssignInput,
-    "declare-major": s.ReasonInput,
-    "set-parent": s.ParentInput,
-    "link-change": s.ChangeLinkInput,
-    "request-postmortem": s.OptionalReasonInput,
+    "acknowledge": s.IncidentEmptyInput,
+    "triage": s.IncidentTriageInput,
+    "investigate": s.IncidentEmptyInput,
+    "wait": s.IncidentQuestionInput,
+    "resume": s.IncidentAnswerInput,
+    "recover": s.IncidentSummaryInput,
+    "verify": s.IncidentEmptyInput,
+    "close": s.IncidentEmptyInput,
+    "reopen": s.IncidentReasonInput,
+    "merge": s.IncidentMergeInput,
+    "escalate": s.IncidentEscalateInput,
+    "deescalate": s.IncidentReasonInput,
+    "prioritize": s.IncidentPriorityInput,
+    "assign": s.IncidentAssignInput,
+    "declare-major": s.IncidentReasonInput,
+    "set-parent": s.IncidentParentInput,
+    "link-change": s.IncidentChangeLinkInput,
+    "request-postmortem": s.IncidentOptionalReasonInput,
 }
 
 
@@ -153,7 +153,7 @@ class IncidentViewSet(viewsets.ModelViewSet):
         services.incident_delete(incident_id=incident.pk, actor=request.user, source=API)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses=s.AuditEventOut(many=True))
+    @extend_schema(responses=s.IncidentTimelineEvent(many=True))
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         """The incident's audit events, oldest first."""
@@ -170,9 +170,9 @@ class IncidentViewSet(viewsets.ModelViewSet):
             }
             for e in selectors.incident_events(incident)
         ]
-        return Response(s.AuditEventOut(events, many=True).data)
+        return Response(s.IncidentTimelineEvent(events, many=True).data)
 
-    @extend_schema(responses=s.NotificationSerializer(many=True))
+    @extend_schema(responses=s.IncidentNotificationSerializer(many=True))
     @action(detail=True, methods=["get"])
     def notifications(self, request, pk=None):
         """The incident's notification log: who was told what, and whether the e-mail went."""
@@ -180,7 +180,7 @@ class IncidentViewSet(viewsets.ModelViewSet):
         page = self.paginate_queryset(
             selectors.incident_notifications(incident).select_related("incident")
         )
-        return self.get_paginated_response(s.NotificationSerializer(page, many=True).data)
+        return self.get_paginated_response(s.IncidentNotificationSerializer(page, many=True).data)
 
 
 for _verb in VERB_INPUTS:
@@ -245,7 +245,7 @@ class PostmortemViewSet(
         )
         return self._current(postmortem.pk)
 
-    @extend_schema(request=s.EmptyInput, responses={200: s.PostmortemSerializer})
+    @extend_schema(request=s.IncidentEmptyInput, responses={200: s.PostmortemSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         services.postmortem_submit(
@@ -253,10 +253,10 @@ class PostmortemViewSet(
         )
         return self._current(pk)
 
-    @extend_schema(request=s.CommentInput, responses={200: s.PostmortemSerializer})
+    @extend_schema(request=s.PostmortemCommentInput, responses={200: s.PostmortemSerializer})
     @action(detail=True, methods=["post"], url_path="request-changes")
     def request_changes(self, request, pk=None):
-        data = s.CommentInput(data=request.data)
+        data = s.PostmortemCommentInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.postmortem_request_changes(
             postmortem_id=self.get_object().pk,
@@ -266,7 +266,7 @@ class PostmortemViewSet(
         )
         return self._current(pk)
 
-    @extend_schema(request=s.EmptyInput, responses={200: s.PostmortemSerializer})
+    @extend_schema(request=s.IncidentEmptyInput, responses={200: s.PostmortemSerializer})
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         services.postmortem_publish(
@@ -274,11 +274,13 @@ class PostmortemViewSet(
         )
         return self._current(pk)
 
-    @extend_schema(request=s.TimelineEntryInput, responses={201: s.TimelineEntrySerializer})
+    @extend_schema(
+        request=s.PostmortemTimelineEntryInput, responses={201: s.PostmortemTimelineEntrySerializer}
+    )
     @action(detail=True, methods=["post"])
     def entries(self, request, pk=None):
         """Add a manual timeline entry."""
-        data = s.TimelineEntryInput(data=request.data)
+        data = s.PostmortemTimelineEntryInput(data=request.data)
         data.is_valid(raise_exception=True)
         entry = services.postmortem_add_entry(
             postmortem_id=self.get_object().pk,
@@ -286,7 +288,9 @@ class PostmortemViewSet(
             source=API,
             **data.validated_data,
         )
-        return Response(s.TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        return Response(
+            s.PostmortemTimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED
+        )
 
 
 class ActionItemViewSet(
@@ -308,15 +312,19 @@ class ActionItemViewSet(
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
-            return s.ActionItemUpdateSerializer
-        return s.ActionItemSerializer
+            return s.IncidentActionItemUpdateSerializer
+        return s.IncidentActionItemSerializer
 
     def _current(self, pk: int, code=status.HTTP_200_OK) -> Response:
-        return Response(s.ActionItemSerializer(self.get_queryset().get(pk=pk)).data, status=code)
+        return Response(
+            s.IncidentActionItemSerializer(self.get_queryset().get(pk=pk)).data, status=code
+        )
 
-    @extend_schema(request=s.ActionItemSerializer, responses={201: s.ActionItemSerializer})
+    @extend_schema(
+        request=s.IncidentActionItemSerializer, responses={201: s.IncidentActionItemSerializer}
+    )
     def create(self, request, *args, **kwargs):
-        data = s.ActionItemSerializer(data=request.data)
+        data = s.IncidentActionItemSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         postmortem = v["postmortem"]
@@ -333,30 +341,37 @@ class ActionItemViewSet(
         )
         return self._current(item.pk, status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.ActionItemUpdateSerializer, responses={200: s.ActionItemSerializer})
+    @extend_schema(
+        request=s.IncidentActionItemUpdateSerializer,
+        responses={200: s.IncidentActionItemSerializer},
+    )
     def update(self, request, *args, **kwargs):
         item = self.get_object()
-        data = s.ActionItemUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
+        data = s.IncidentActionItemUpdateSerializer(
+            data=request.data, partial=kwargs.get("partial", False)
+        )
         data.is_valid(raise_exception=True)
         services.action_item_update(
             item_id=item.pk, actor=request.user, source=API, **data.validated_data
         )
         return self._current(item.pk)
 
-    @extend_schema(request=s.NoteInput, responses={200: s.ActionItemSerializer})
+    @extend_schema(
+        request=s.IncidentActionItemNoteInput, responses={200: s.IncidentActionItemSerializer}
+    )
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
-        data = s.NoteInput(data=request.data)
+        data = s.IncidentActionItemNoteInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.action_item_complete(
             item_id=self.get_object().pk, actor=request.user, source=API, **data.validated_data
         )
         return self._current(pk)
 
-    @extend_schema(request=s.ReasonInput, responses={200: s.ActionItemSerializer})
+    @extend_schema(request=s.IncidentReasonInput, responses={200: s.IncidentActionItemSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        data = s.ReasonInput(data=request.data)
+        data = s.IncidentReasonInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.action_item_cancel(
             item_id=self.get_object().pk, actor=request.user, source=API, **data.validated_data
@@ -368,7 +383,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """My incident notifications (the in-app inbox)."""
 
     queryset = Notification.objects.none()
-    serializer_class = s.NotificationSerializer
+    serializer_class = s.IncidentNotificationSerializer
     filterset_fields = ["kind", "incident"]
     filter_backends = [DjangoFilterBackend]
 
@@ -379,7 +394,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return qs
 
     @extend_schema(
-        request=s.EmptyInput, responses={200: OpenApiResponse(description="{'marked': n}")}
+        request=s.IncidentEmptyInput, responses={200: OpenApiResponse(description="{'marked': n}")}
     )
     @action(detail=False, methods=["post"], url_path="mark-read")
     def mark_read(self, request):
@@ -390,7 +405,7 @@ class PriorityMatrixViewSet(viewsets.ReadOnlyModelViewSet):
     """The impact × urgency matrix (administrators edit it in the admin)."""
 
     queryset = PriorityMatrixCell.objects.all()
-    serializer_class = s.PriorityMatrixCellSerializer
+    serializer_class = s.IncidentPriorityMatrixCellSerializer
     pagination_class = None
 
 
@@ -398,7 +413,7 @@ class PriorityPolicyViewSet(viewsets.ReadOnlyModelViewSet):
     """SLA targets per priority."""
 
     queryset = PriorityPolicy.objects.all()
-    serializer_class = s.PriorityPolicySerializer
+    serializer_class = s.IncidentPriorityPolicySerializer
     pagination_class = None
 
 
@@ -407,4 +422,4 @@ class EscalationPolicyViewSet(viewsets.ReadOnlyModelViewSet):
         "teams",
         Prefetch("levels", queryset=EscalationLevel.objects.select_related("team", "person")),
     )
-    serializer_class = s.EscalationPolicySerializer
+    serializer_class = s.IncidentEscalationPolicySerializer

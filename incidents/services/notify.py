@@ -94,7 +94,9 @@ def notify(
     if ids:
         from ..tasks import send_notification_emails
 
-        transaction.on_commit(lambda: send_notification_emails.delay(ids))
+        # robust: a broker that is down must not turn a committed fact into an error page;
+        # the log row stays with emailed_at empty and the in-app inbox still shows it.
+        transaction.on_commit(lambda: send_notification_emails.delay(ids), robust=True)
     return created
 
 

@@ -23,18 +23,19 @@ from ..models import (
     TestRun,
 )
 
+_named_fields: dict[str, type] = {}
+
 
 def named_choice(choices, component: str, **kwargs) -> serializers.ChoiceField:
     """A choice field whose enum is its own named schema component, so it never collides with
-    another app's field of the same name (e.g. `kind`, `stage`) in the OpenAPI schema."""
-
-    @extend_schema_field(
-        {"type": "string", "enum": [value for value, _label in choices]}, component_name=component
-    )
-    class NamedChoiceField(serializers.ChoiceField):
-        pass
-
-    return NamedChoiceField(choices=choices, **kwargs)
+    another app's field of the same name (e.g. `kind`, `stage`) in the OpenAPI schema. One
+    class per component: the schema generator requires one identity per component name."""
+    if component not in _named_fields:
+        schema = {"type": "string", "enum": [value for value, _label in choices]}
+        _named_fields[component] = extend_schema_field(schema, component_name=component)(
+            type(component, (serializers.ChoiceField,), {})
+        )
+    return _named_fields[component](choices=choices, **kwargs)
 
 
 class ReleaseItemSerializer(serializers.ModelSerializer):

@@ -236,3 +236,22 @@ def test_the_schema_documents_every_transition(api_client_for, people):
 
 def test_anonymous_requests_are_refused(client):
     assert client.get("/api/v1/changes/").status_code in {401, 403}
+
+
+def test_bad_ids_and_missing_fields_are_4xx_never_500(api_client_for, people):
+    client = api_client_for(people.manager)
+    for path in ["/api/v1/changes/abc/", "/api/v1/changes/5e-3/timeline/",
+                 "/api/v1/change-templates/null/approve/", "/api/v1/cab-meetings/i/close/",
+                 "/api/v1/freeze-periods/x/"]:  # fmt: skip
+        assert client.post(path).status_code in {404, 405}, path
+    template = TemplateFactory()
+    response = client.post("/api/v1/changes/", {"template": template.pk}, format="json")
+    assert response.status_code == 400
+    assert "planned_start" in response.json()["error"]["details"]
+
+
+def test_unknown_calendar_entries_and_policies_are_404(api_client_for, people):
+    client = api_client_for(people.admin)
+    assert client.delete("/api/v1/freeze-periods/0/").status_code == 404
+    assert client.delete("/api/v1/maintenance-windows/0/").status_code == 404
+    assert client.patch("/api/v1/change-policies/0/", {}, format="json").status_code == 404

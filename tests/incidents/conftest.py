@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from .factories import make_world
 
@@ -10,6 +11,15 @@ def _fresh_throttles():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # A request by a Korean or Japanese user leaves its language active in the thread; the
+    # assertions here read English messages.
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

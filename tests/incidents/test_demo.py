@@ -23,7 +23,10 @@ def test_my_work_lists_assigned_incidents_and_action_items(client):
     call_command("seed_demo", password="demo-password-1")
     from itsm.models import User
 
-    client.force_login(User.objects.get(username="oncall"))
+    oncall = User.objects.get(username="oncall")
+    oncall.language = "en"  # the demo on-call engineer reads Korean
+    oncall.save(update_fields=["language"])
+    client.force_login(oncall)
     page = client.get("/").content.decode()
     assert "Incidents assigned to me" in page and "Web shop checkout" in page
     assert "My postmortem action items" in page and "WAL clean-up" in page

@@ -238,3 +238,30 @@ def test_a_bad_filter_value_is_shown_not_a_500(world, client):
     page = login(client, world).get(reverse("incidents:list") + "?priority=P9&team=nope")
     assert page.status_code == 200
     assert "Select a valid choice" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "prioritymatrixcell",
+        "prioritypolicy",
+        "escalationpolicy",
+        "incident",
+        "postmortem",
+        "actionitem",
+        "notification",
+    ],
+)
+def test_admin_pages_for_policies_and_records(world, client, model):
+    drive(world, report(world, priority="P1"), Status.RECOVERED)
+    from incidents.models import EscalationPolicy
+
+    client.force_login(
+        world.user("admin").__class__.objects.create_superuser("root", "r@example.com", "pw-123456")
+    )
+    assert client.get(f"/admin/incidents/{model}/").status_code == 200
+    if model == "escalationpolicy":
+        policy = EscalationPolicy.objects.get()
+        assert (
+            client.get(f"/admin/incidents/escalationpolicy/{policy.pk}/change/").status_code == 200
+        )

@@ -1,5 +1,7 @@
 """The releases API: CRUD through the services, one FilterSet, bounded queries, the schema."""
 
+import re
+
 import pytest
 import yaml
 
@@ -245,3 +247,17 @@ def test_the_schema_documents_crud_transitions_and_reports(admin_user, client):
         assert {"200", "201"} <= set(operation["responses"])
     assert "/api/v1/releases/dora/" in paths
     assert "/api/v1/deployments/{id}/incidents/" in paths
+
+
+def test_the_releases_part_of_the_schema_has_no_warnings(tmp_path, capsys):
+    """Other apps' warnings are theirs; none may come from this app."""
+    from django.core.management import call_command
+
+    call_command("spectacular", "--file", str(tmp_path / "schema.yml"))
+    captured = capsys.readouterr()
+    ours = [
+        line
+        for line in (captured.err + captured.out).splitlines()
+        if re.search(r"releases/api/|\bRelease\w*", line)
+    ]
+    assert ours == []
