@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "oncall",
     "maintenance",
     "integrations",
+    "reports",
 ]
 
 MIDDLEWARE = [
