@@ -277,6 +277,7 @@ SPECTACULAR_SETTINGS = {
         "PendingUpdateSeverityEnum": "maintenance.models.UpdateSeverity",
         "IntakeAlertStatusEnum": "integrations.models.intake.AlertStatus",
         "IntakePriorityOrNoneEnum": "integrations.models.intake.PRIORITY_OR_NONE",
+        "IntakeDeliveryOutcomeEnum": "integrations.models.intake.Delivery.Outcome",
         "IntakeDeliveryKindEnum": "integrations.models.intake.Delivery.Kind",
     },
     "POSTPROCESSING_HOOKS": [
