@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("oncall.api.urls")),
     path("", include("maintenance.api.urls")),
     path("", include("integrations.api.urls")),
+    path("", include("reports.api.urls")),
     path("", include(router.urls)),
     # Anything else under /api/v1/ is a JSON 404 in the one error format, not an HTML page.
     re_path(r"", lambda request, *args, **kwargs: api_not_found(request)),

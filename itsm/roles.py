@@ -53,11 +53,39 @@ def grant(role: str, *permissions: str) -> None:
     _role_permissions.setdefault(role, set()).update(permissions)
 
 
-def sync_role_permissions(**kwargs) -> None:
-    from django.contrib.auth.models import Group, Permission
+def _ensure_role_groups(using: str) -> dict:
+    """The role groups, recreated with their original ids when missing.
 
+    Stable ids (1..9, the order the first migration created them in) keep a database flushed
+    and re-seeded by the test runner, or restored from a dump, consistent with one that was
+    never flushed: a serialized copy of the groups lands on the same rows.
+    """
+    from django.contrib.auth.models import Group
+    from django.core.management.color import no_style
+    from django.db import connections
+
+    existing = {g.name: g for g in Group.objects.using(using).filter(name__in=ROLES)}
+    taken = set(Group.objects.using(using).values_list("pk", flat=True))
+    created = False
+    for number, role in enumerate(ROLES, start=1):
+        if role not in existing:
+            pk = number if number not in taken else None
+            existing[role] = Group.objects.using(using).create(pk=pk, name=role)
+            created = True
+    if created:
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), [Group]):
+                cursor.execute(sql)
+    return existing
+
+
+def sync_role_permissions(using: str = "default", **kwargs) -> None:
+    from django.contrib.auth.models import Permission
+
+    groups = _ensure_role_groups(using)
     for role in ROLES:
-        group, _created = Group.objects.get_or_create(name=role)
+        group = groups[role]
         wanted = _role_permissions.get(role, set())
         perms = []
         for dotted in wanted:

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "oncall",
     "maintenance",
     "integrations",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -275,6 +276,8 @@ SPECTACULAR_SETTINGS = {
         "PendingUpdateStatusEnum": "maintenance.models.UpdateStatus",
         "PendingUpdateSeverityEnum": "maintenance.models.UpdateSeverity",
         "IntakeAlertStatusEnum": "integrations.models.intake.AlertStatus",
+        "IntakePriorityOrNoneEnum": "integrations.models.intake.PRIORITY_OR_NONE",
+        "IntakeDeliveryOutcomeEnum": "integrations.models.intake.Delivery.Outcome",
         "IntakeDeliveryKindEnum": "integrations.models.intake.Delivery.Kind",
     },
     "POSTPROCESSING_HOOKS": [

@@ -14,3 +14,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Django's test client logs in without a request, which django-axes refuses; the lockout
 # test turns it back on.
 AXES_ENABLED = False
+
+# Each test process keeps its own cache: throttle counters and cached objects never cross
+# xdist workers (a shared Redis cache would let one worker's counters throttle another's).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

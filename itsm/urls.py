@@ -31,6 +31,7 @@ urlpatterns = [
     path("oncall/", include("oncall.urls")),
     path("maintenance/", include("maintenance.urls")),
     path("integrations/", include("integrations.urls")),
+    path("reports/", include("reports.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("metrics", health.metrics, name="metrics"),
     path("api/v1/", include("itsm.api")),
