@@ -49,7 +49,11 @@ GRACE_CHOICES = [
 
 class RotateTokenForm(forms.Form):
     grace_hours = forms.TypedChoiceField(
-        label=_("Old token"), choices=GRACE_CHOICES, coerce=int, initial=24
+        label=_("Old token"),
+        choices=GRACE_CHOICES,
+        coerce=int,
+        initial=24,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
 
 
@@ -59,13 +63,27 @@ _MATCHER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=~?\s*\"?(.*?)\"?\s*$")
 class RuleForm(forms.Form):
     matchers = forms.CharField(
         label=_("When labels match"),
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": 'namespace=~"payments.*"'}),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 2,
+                "placeholder": 'namespace=~"payments.*"',
+                "class": "form-control form-control-sm font-monospace",
+            }
+        ),
         help_text=_('One per line: label=~"regular expression" (the whole value must match).'),
     )
     service = forms.ModelChoiceField(
-        label=_("Service"), queryset=Service.objects.filter(is_active=True), required=False
+        label=_("Service"),
+        queryset=Service.objects.filter(is_active=True),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)
+    team = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=Team.objects.all(),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
 
     def clean_matchers(self) -> dict:
         found = {}
@@ -115,13 +133,13 @@ class PreferencesForm(forms.Form):
     event_types = forms.MultipleChoiceField(
         label=_("E-mail me when"),
         choices=EVENT_CHOICES,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         required=False,
     )
     scope = forms.ChoiceField(
         label=_("About"),
         choices=NotificationPreference.Scope.choices,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         initial=NotificationPreference.Scope.TEAMS,
     )
     language = forms.ChoiceField(

@@ -24,6 +24,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..models import Alert, AlertGroup, AlertStatus, Delivery, Integration
 from . import incident_bridge as bridge
@@ -333,7 +334,10 @@ def _firing(
     _list_on(incident, firing)
     return _Outcome(
         Delivery.Outcome.CREATED,
-        _("%(ref)s opened with %(n)s alerts.") % {"ref": incident.reference, "n": len(firing)},
+        ngettext(
+            "%(ref)s opened with %(n)s alert.", "%(ref)s opened with %(n)s alerts.", len(firing)
+        )
+        % {"ref": incident.reference, "n": len(firing)},
         incident,
     )
 
@@ -348,10 +352,17 @@ def _join(incident, group: AlertGroup, merge: Merge, fresh: list[Alert], priorit
     _list_on(incident, fresh)
     parts = []
     if fresh:
-        parts.append(_("%(n)s new alerts: %(alerts)s") % {"n": len(fresh), "alerts": _names(fresh)})
+        parts.append(
+            ngettext("%(n)s new alert: %(alerts)s", "%(n)s new alerts: %(alerts)s", len(fresh))
+            % {"n": len(fresh), "alerts": _names(fresh)}
+        )
     if merge.resolved:
         parts.append(
-            _("%(n)s alerts resolved: %(alerts)s")
+            ngettext(
+                "%(n)s alert resolved: %(alerts)s",
+                "%(n)s alerts resolved: %(alerts)s",
+                len(merge.resolved),
+            )
             % {"n": len(merge.resolved), "alerts": _names(merge.resolved)}
         )
     if not parts:

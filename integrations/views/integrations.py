@@ -110,7 +110,10 @@ def integration_detail(request, pk: int):
         "groups": group_qs[:100],
         "group_filter": groups,
         "rules": integration.rules.select_related("service", "team"),
-        "severities": integration.severities.all(),
+        # Most urgent first; "no incident" last.
+        "severities": sorted(
+            integration.severities.all(), key=lambda r: (not r.priority, r.priority, r.severity)
+        ),
         "deliveries": selectors.delivery_list(integration)[:20],
         "new_token": request.session.pop(TOKEN_SESSION_KEY % integration.pk, None),
         "can_manage": request.user.has_perm(perms.MANAGE_INTEGRATION),

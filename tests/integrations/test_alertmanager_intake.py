@@ -85,7 +85,7 @@ def test_a_new_alert_in_the_group_updates_the_open_incident(integration, post_al
     assert response.json()["alerts"] == {"total": 2, "new": 1, "resolved": 0}
     incident = Incident.objects.get()
     [note] = notes(incident)
-    assert "1 new alerts" in note.message and note.payload["alert_count"] == 2
+    assert "1 new alert:" in note.message and note.payload["alert_count"] == 2
     group = AlertGroup.objects.get()
     assert group.alert_count == 2 and group.firing_count == 2 and group.last_seen_at == NOW
 
@@ -101,7 +101,7 @@ def test_a_partly_resolved_group_only_notes_the_resolved_alerts(integration, pos
     assert response.json()["alerts"]["resolved"] == 1
     incident = Incident.objects.get()
     assert incident.status == Status.DETECTED
-    assert "1 alerts resolved" in notes(incident)[-1].message
+    assert "1 alert resolved" in notes(incident)[-1].message
     resolved = Alert.objects.get(fingerprint=b["fingerprint"])
     assert resolved.status == "resolved"
     assert resolved.ends_at == dt.datetime(2026, 3, 2, 1, 0, 40, tzinfo=dt.UTC)

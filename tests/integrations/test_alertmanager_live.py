@@ -68,7 +68,7 @@ def _http(method: str, url: str, body=None) -> int:
 def read(query):
     """Run a read while the live server writes. On SQLite the test thread and the server
     share one in-memory database, whose table locks make a read fail now and then."""
-    for _attempt in range(50):
+    for _attempt in range(200):
         try:
             return query()
         except OperationalError:
@@ -76,7 +76,7 @@ def read(query):
     return query()
 
 
-def eventually(condition, *, timeout: float = 30.0, what: str = "condition"):
+def eventually(condition, *, timeout: float = 60.0, what: str = "condition"):
     """Wait for an external process to act (Alertmanager runs on its own clock)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -144,7 +144,15 @@ def rfc3339(value: dt.datetime) -> str:
 
 
 def test_alertmanager_opens_one_incident_and_its_resolution_recovers_it(alertmanager):
-    base = alertmanager["base"]
+    try:
+        _scenario(alertmanager["base"])
+    except AssertionError as exc:
+        deliveries = read(lambda: list(Delivery.objects.values_list("outcome", "summary")))
+        log = alertmanager["log"].read_text()[-3000:]
+        raise AssertionError(f"{exc}\ndeliveries: {deliveries}\nalertmanager log:\n{log}") from exc
+
+
+def _scenario(base: str) -> None:
     started = dt.datetime.now(dt.UTC)
     alert = {
         "labels": {"alertname": "DiskFull", "severity": "critical", "instance": "db1"},
