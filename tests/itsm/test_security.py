@@ -46,25 +46,15 @@ def test_api_docs_use_no_inline_script(client, make_user):
     assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>\s*\S", page) is None
 
 
-@override_settings(
-    REST_FRAMEWORK={
-        **__import__("django.conf").conf.settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"user": "3/min", "anon": "3/min", "intake": "3/min"},
-    }
-)
-def test_api_is_rate_limited_per_user(make_user, api_client_for):
-    from rest_framework.settings import api_settings
+def test_api_is_rate_limited_per_user(make_user, api_client_for, monkeypatch):
     from rest_framework.throttling import SimpleRateThrottle
 
+    # DRF copies the rates onto the class at import; patch them for this test only.
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"user": "3/min", "anon": "3/min", "intake": "3/min"}
+    )
     cache.clear()
-    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    try:
-        client = api_client_for(make_user())
-        codes = [client.get("/api/v1/services/").status_code for _ in range(4)]
-        assert codes == [200, 200, 200, 429]
-        assert client.get("/api/v1/services/").json()["error"]["code"] == "throttled"
-    finally:
-        from django.conf import settings
-
-        SimpleRateThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-        cache.clear()
+    client = api_client_for(make_user())
+    codes = [client.get("/api/v1/services/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert client.get("/api/v1/services/").json()["error"]["code"] == "throttled"
