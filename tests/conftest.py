@@ -92,3 +92,21 @@ def api_client_for(db):
         return client
 
     return make
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migrated data after its flush.
+
+    A plain transactional test flushes the database and post_migrate recreates content types
+    and role groups with new ids; a later serialized-rollback test then restores the old rows
+    and collides with them. Making all of them serialized keeps one consistent state.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+            name in item.fixturenames for name in ("transactional_db", "live_server")
+        )
+        if transactional and not (marker is not None and marker.kwargs.get("serialized_rollback")):
+            kwargs = dict(marker.kwargs) if marker is not None else {}
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
