@@ -41,6 +41,24 @@ def run_action(request: HttpRequest, action: Callable[[], Any], success: str | N
     return True
 
 
+def flash_form_errors(request: HttpRequest, form) -> None:
+    """Show a bound form's errors as messages, for POST views that redirect back."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+def run_form_action(
+    request: HttpRequest, form, action: Callable[[dict], Any], success: str | None = None
+) -> bool:
+    """Validate `form` and call `action(cleaned_data)` through run_action, or flash its errors."""
+    if not form.is_valid():
+        flash_form_errors(request, form)
+        return False
+    return run_action(request, lambda: action(form.cleaned_data), success)
+
+
 def available_transitions(obj, user, field: str = "status") -> list:
     """The transitions `user` may take on `obj` now: the buttons a detail page shows."""
     getter = getattr(obj, f"get_available_user_{field}_transitions")

@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from itsm.web import run_action
+from itsm.web import flash_form_errors, run_action
 
 from .. import forms
 from .. import services as svc
 from ..models import Approval, CabMeeting, Change
 from ..models.change import may_vote
-from .pages import WEB, _flash_form_errors, _form_save
+from .pages import WEB, _form_save
 
 
 def cab_list(request):
@@ -103,5 +103,5 @@ def cab_action(request, pk: int, verb: str):
                 _("Meeting closed."),
             )  # fmt: skip
         else:
-            _flash_form_errors(request, form)
+            flash_form_errors(request, form)
     return redirect("changes:cab_detail", pk=pk)

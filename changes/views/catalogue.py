@@ -9,13 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from itsm.web import run_action
+from itsm.web import flash_form_errors, run_action
 
 from .. import forms
 from .. import services as svc
 from ..models import StandardTemplate, TemplateStatus
 from ..models.template import may_decide_template, may_retire_template
-from .pages import WEB, _flash_form_errors, _form_save
+from .pages import WEB, _form_save
 
 
 def template_list(request):
@@ -136,5 +136,5 @@ def template_use(request, pk: int):
             )
             return redirect(change)
         if not form.errors:
-            _flash_form_errors(request, form)
+            flash_form_errors(request, form)
     return render(request, "changes/template_use.html", {"form": form, "template": template})

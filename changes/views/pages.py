@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from incidents.selectors import incidents_caused_by_change
 from itsm.errors import DomainError
 from itsm.models import AuditEvent
-from itsm.web import run_action
+from itsm.web import flash_form_errors, run_action, run_form_action
 
 from .. import forms, risk, selectors
 from .. import services as svc
@@ -268,13 +268,6 @@ def _back(request, pk: int):
     return redirect("changes:detail", pk=pk)
 
 
-def _flash_form_errors(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
-
-
 @require_POST
 def change_transition(request, pk: int, verb: str):
     """POST /changes/<pk>/do/<verb>/: one transition through its service."""
@@ -283,7 +276,7 @@ def change_transition(request, pk: int, verb: str):
     form_class, call = TRANSITIONS[verb]
     form = form_class(request.POST)
     if not form.is_valid():
-        _flash_form_errors(request, form)
+        flash_form_errors(request, form)
         return _back(request, pk)
     run_action(
         request,
@@ -293,60 +286,55 @@ def change_transition(request, pk: int, verb: str):
     return _back(request, pk)
 
 
+def _on_detail(pk: int, anchor: str):
+    return redirect(f"{Change(pk=pk).get_absolute_url()}#{anchor}")
+
+
 @require_POST
 def change_check(request, pk: int, item_pk: int):
-    form = forms.CheckForm(request.POST)
-    if form.is_valid():
-        run_action(
-            request,
-            lambda: svc.change_check_item(
-                change_id=pk, item_id=item_pk, actor=request.user, source=WEB,
-                result=form.cleaned_data["result"], note=form.cleaned_data["note"],
-            ),
-        )  # fmt: skip
-    else:
-        _flash_form_errors(request, form)
-    return redirect(f"{Change(pk=pk).get_absolute_url()}#checks")
+    run_form_action(
+        request,
+        forms.CheckForm(request.POST),
+        lambda data: svc.change_check_item(
+            change_id=pk, item_id=item_pk, actor=request.user, source=WEB,
+            result=data["result"], note=data["note"],
+        ),
+    )  # fmt: skip
+    return _on_detail(pk, "checks")
 
 
 @require_POST
 def change_backup(request, pk: int):
-    form = forms.BackupForm(request.POST)
-    if form.is_valid():
-        run_action(
-            request,
-            lambda: svc.change_confirm_backup(change_id=pk, actor=request.user, source=WEB,
-                                              reference=form.cleaned_data["reference"]),
-            _("Backup confirmed."),
-        )  # fmt: skip
-    else:
-        _flash_form_errors(request, form)
-    return redirect(f"{Change(pk=pk).get_absolute_url()}#checks")
+    run_form_action(
+        request,
+        forms.BackupForm(request.POST),
+        lambda data: svc.change_confirm_backup(
+            change_id=pk, actor=request.user, source=WEB, reference=data["reference"]
+        ),
+        _("Backup confirmed."),
+    )
+    return _on_detail(pk, "checks")
 
 
 @require_POST
 def change_work_log(request, pk: int):
-    form = forms.TextForm(request.POST)
-    if form.is_valid():
-        run_action(
-            request,
-            lambda: svc.change_log_work(change_id=pk, actor=request.user, source=WEB,
-                                        text=form.cleaned_data["text"]),
-        )  # fmt: skip
-    else:
-        _flash_form_errors(request, form)
-    return redirect(f"{Change(pk=pk).get_absolute_url()}#work-log")
+    run_form_action(
+        request,
+        forms.TextForm(request.POST),
+        lambda data: svc.change_log_work(
+            change_id=pk, actor=request.user, source=WEB, text=data["text"]
+        ),
+    )
+    return _on_detail(pk, "work-log")
 
 
 @require_POST
 def change_comment(request, pk: int):
-    form = forms.TextForm(request.POST)
-    if form.is_valid():
-        run_action(
-            request,
-            lambda: svc.change_comment(change_id=pk, actor=request.user, source=WEB,
-                                       text=form.cleaned_data["text"]),
-        )  # fmt: skip
-    else:
-        _flash_form_errors(request, form)
-    return redirect(f"{Change(pk=pk).get_absolute_url()}#timeline")
+    run_form_action(
+        request,
+        forms.TextForm(request.POST),
+        lambda data: svc.change_comment(
+            change_id=pk, actor=request.user, source=WEB, text=data["text"]
+        ),
+    )
+    return _on_detail(pk, "timeline")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from itsm.models import AuditEvent
-from itsm.web import run_action
+from itsm.web import flash_form_errors, run_action
 
 from .. import permissions as perms
 from .. import selectors, services
@@ -22,13 +22,6 @@ from ..models import Incident
 from ..services.clocks import clocks_for_incident
 
 PAGE_SIZE = 50
-
-
-def _flash_form_errors(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
 
 
 def queue(request):
@@ -146,7 +139,7 @@ def incident_action(request, pk: int, verb: str):
     if action.form is not None:
         form = action.form(request.POST, prefix=verb)
         if not form.is_valid():
-            _flash_form_errors(request, form)
+            flash_form_errors(request, form)
             return redirect(incident)
         data = form.cleaned_data
     run_action(

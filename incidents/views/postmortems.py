@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from itsm.models import AuditEvent
-from itsm.web import available_transitions, run_action
+from itsm.web import available_transitions, flash_form_errors, run_action
 
 from .. import permissions as perms
 from .. import selectors, services
@@ -27,7 +27,6 @@ from ..forms import (
     TimelineEntryForm,
 )
 from ..models import ActionItem, Incident, Postmortem
-from .incidents import _flash_form_errors
 
 WEB = AuditEvent.Source.WEB
 
@@ -121,7 +120,7 @@ def postmortem_action(request, pk: int, verb: str):
     if form_class is not None:
         form = form_class(request.POST)
         if not form.is_valid():
-            _flash_form_errors(request, form)
+            flash_form_errors(request, form)
             return redirect("incidents:postmortem", pk)
         data = form.cleaned_data
     run_action(request, lambda: run(postmortem, request.user, data), success=success)
@@ -133,7 +132,7 @@ def postmortem_entry_add(request, pk: int):
     postmortem = _postmortem(request, pk)
     form = TimelineEntryForm(request.POST)
     if not form.is_valid():
-        _flash_form_errors(request, form)
+        flash_form_errors(request, form)
     else:
         run_action(
             request,
@@ -160,7 +159,7 @@ def action_item_add(request, pk: int):
     postmortem = _postmortem(request, pk)
     form = ActionItemForm(request.POST)
     if not form.is_valid():
-        _flash_form_errors(request, form)
+        flash_form_errors(request, form)
     else:
         run_action(
             request,
@@ -208,7 +207,7 @@ def action_item_action(request, item_id: int, verb: str):
                 success=_("Cancelled."),
             )
         else:
-            _flash_form_errors(request, form)
+            flash_form_errors(request, form)
     else:
         raise Http404
     next_url = request.POST.get("next", "")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from itsm.models import AuditEvent
-from itsm.web import run_action
+from itsm.web import flash_form_errors, run_action
 
 from .. import permissions as perms
 from .. import selectors, services
@@ -31,13 +30,6 @@ TOKEN_SESSION_KEY = "integrations:new-token:%s"
 def _require(request, permission: str) -> None:
     if not request.user.has_perm(permission):
         raise PermissionDenied
-
-
-def _flash_form_errors(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
 
 
 def _page(request, qs):
@@ -155,7 +147,7 @@ def integration_rotate(request, pk: int):
     _require(request, perms.MANAGE_INTEGRATION)
     form = RotateTokenForm(request.POST)
     if not form.is_valid():
-        _flash_form_errors(request, form)
+        flash_form_errors(request, form)
         return redirect("integrations:detail", pk=pk)
     result = {}
 
@@ -198,7 +190,7 @@ def rule_add(request, pk: int):
             _("Rule added."),
         )
     else:
-        _flash_form_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("integrations:detail", pk=pk)
 
 
@@ -229,7 +221,7 @@ def severity_set(request, pk: int):
             _("Severity mapped."),
         )
     else:
-        _flash_form_errors(request, form)
+        flash_form_errors(request, form)
     return redirect("integrations:detail", pk=pk)
 
 
