@@ -197,21 +197,27 @@ class Service(models.Model):
         return self.owner_team.calendar
 
     def impacted_services(self) -> list[Service]:
-        """This service and every service that depends on it, directly or not.
+        """This service and every service that depends on it, directly or not."""
+        return impacted_services([self])
 
-        Impact analysis follows dependencies upwards: if the database is down, everything
-        that depends on it is affected. Breadth-first, one query per level.
-        """
-        seen: dict[int, Service] = {self.pk: self}
-        frontier = [self.pk]
-        while frontier:
-            level = list(
-                Service.objects.filter(depends_on__in=frontier).exclude(pk__in=seen).distinct()
-            )
-            for service in level:
-                seen[service.pk] = service
-            frontier = [s.pk for s in level]
-        return list(seen.values())
+
+def impacted_services(services) -> list[Service]:
+    """The given services and every service that depends on any of them, directly or not.
+
+    Impact analysis follows dependencies upwards: if the database is down, everything
+    that depends on it is affected. Breadth-first from all of them at once: one query per
+    level, however many services start it (cycles end because seen services are excluded).
+    """
+    seen: dict[int, Service] = {s.pk: s for s in services}
+    frontier = list(seen)
+    while frontier:
+        level = list(
+            Service.objects.filter(depends_on__in=frontier).exclude(pk__in=seen).distinct()
+        )
+        for service in level:
+            seen[service.pk] = service
+        frontier = [s.pk for s in level]
+    return list(seen.values())
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from itsm.business_time import add_business_days, business_days_between
 from itsm.errors import DomainError
 from itsm.models import Service
+from itsm.models import impacted_services as catalogue_impact
 
 from .. import risk
 from ..models import (
@@ -25,12 +26,8 @@ from ._base import calendar_for
 
 
 def impacted_services(services: list[Service]) -> list[Service]:
-    """The affected services and everything that depends on them (Service.impacted_services)."""
-    found: dict[int, Service] = {}
-    for service in services:
-        for impacted in service.impacted_services():
-            found.setdefault(impacted.pk, impacted)
-    return sorted(found.values(), key=lambda s: s.name)
+    """The affected services and everything that depends on them, by name."""
+    return sorted(catalogue_impact(services), key=lambda s: s.name)
 
 
 def lead_days(change: Change, since: datetime) -> int | None:

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from django.db import transaction
 
+from itsm.models import impacted_services
+
 from .. import integration
 from ..windows import choose_window
 from . import FAILED, SUCCEEDED, WARNING, JobContext, JobOutcome
@@ -54,7 +56,7 @@ def standard_change(ctx: JobContext) -> JobOutcome:
     windows = integration.maintenance_windows(start=ctx.now, end=end)
     freezes = integration.freeze_periods(start=ctx.now, end=end)
     rules = integration.class_rules("standard")
-    impacted = {s.pk for service in services for s in service.impacted_services()}
+    impacted = {s.pk for s in impacted_services(services)}
     slot = choose_window(
         windows,
         freezes,

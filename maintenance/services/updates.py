@@ -15,7 +15,7 @@ from django_fsm import TransitionNotAllowed, has_transition_perm
 
 from itsm.audit import Source, record_event
 from itsm.errors import Conflict, DomainError
-from itsm.models import Service
+from itsm.models import Service, impacted_services
 
 from .. import integration
 from ..models import PendingUpdate, UpdateKind, UpdateSeverity, UpdateStatus
@@ -132,11 +132,8 @@ def analyse(update: PendingUpdate) -> Analysis:
     update is a major change; feature improvements, and anything touching a critical service
     (other than a security patch), are normal changes; routine patches are standard.
     """
-    affected: dict[int, Service] = {}
-    for service in update.services.all():
-        for impacted in service.impacted_services():
-            affected[impacted.pk] = impacted
-    services = sorted(affected.values(), key=lambda s: (s.criticality, s.name))
+    affected = impacted_services(list(update.services.all()))
+    services = sorted(affected, key=lambda s: (s.criticality, s.name))
     reasons = []
     if not services:
         reasons.append(_("No service is linked: it is scheduled into a window for every service."))

@@ -5,7 +5,7 @@ from django.db.utils import DatabaseError
 
 from itsm import roles
 from itsm.audit import record_event
-from itsm.models import AuditEvent, Service
+from itsm.models import AuditEvent, Service, impacted_services
 from tests.itsm.factories import ServiceFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +29,23 @@ def test_impacted_services_follow_dependencies_upwards():
     shop.depends_on.add(api, db)
     assert {s.slug for s in db.impacted_services()} == {"db", "api", "shop"}
     assert {s.slug for s in wiki.impacted_services()} == {"wiki"}
+
+
+def test_impact_of_many_services_costs_one_query_per_level(django_assert_num_queries):
+    """Impact starts from all the services at once, not one walk per service."""
+    databases = ServiceFactory.create_batch(5)
+    apis = ServiceFactory.create_batch(5)
+    for db, api in zip(databases, apis, strict=True):
+        api.depends_on.add(db)
+    front = ServiceFactory(slug="front")
+    front.depends_on.add(*apis)
+    cycle = ServiceFactory(slug="cycle")
+    cycle.depends_on.add(front)
+    front.depends_on.add(cycle)  # a cycle must still end
+    # level 1: the apis; level 2: front; level 3: cycle; level 4: nothing new
+    with django_assert_num_queries(4):
+        found = impacted_services(databases)
+    assert len(found) == 12
 
 
 def test_audit_events_are_append_only(make_user):
