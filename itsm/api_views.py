@@ -2,6 +2,8 @@ from django.db.models import Prefetch
 from rest_framework import generics, permissions, viewsets
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
 
+from . import catalogue
+from .audit import Source
 from .models import AuditEvent, Service, Team
 from .serializers import AuditEventSerializer, MeSerializer, ServiceSerializer, TeamSerializer
 
@@ -17,7 +19,20 @@ class CanViewAudit(permissions.BasePermission):
         return request.user.is_authenticated and request.user.has_perm("itsm.view_auditevent")
 
 
-class TeamViewSet(viewsets.ModelViewSet):
+class _CatalogueWrites:
+    """Writes go through itsm.catalogue (permission, audit event), not serializer.save()."""
+
+    def perform_create(self, serializer):
+        serializer.instance = self._save(None, serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = self._save(serializer.instance, serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        catalogue.catalogue_delete(obj=instance, actor=self.request.user, source=Source.API)
+
+
+class TeamViewSet(_CatalogueWrites, viewsets.ModelViewSet):
     queryset = Team.objects.all()
     serializer_class = TeamSerializer
     permission_classes = [ReadAllWriteWithPermission]
@@ -25,8 +40,11 @@ class TeamViewSet(viewsets.ModelViewSet):
     filterset_fields = ["slug"]
     search_fields = ["name"]
 
+    def _save(self, team, data):
+        return catalogue.team_save(team=team, actor=self.request.user, source=Source.API, **data)
 
-class ServiceViewSet(viewsets.ModelViewSet):
+
+class ServiceViewSet(_CatalogueWrites, viewsets.ModelViewSet):
     queryset = Service.objects.select_related("owner_team").prefetch_related(
         Prefetch("depends_on", queryset=Service.objects.only("id", "slug"))
     )
@@ -36,6 +54,11 @@ class ServiceViewSet(viewsets.ModelViewSet):
     filterset_fields = ["owner_team__slug", "criticality", "hours", "is_active"]
     search_fields = ["name", "description"]
     ordering_fields = ["name", "criticality"]
+
+    def _save(self, service, data):
+        return catalogue.service_save(
+            service=service, actor=self.request.user, source=Source.API, **data
+        )
 
 
 class MeView(generics.RetrieveUpdateAPIView):

@@ -118,3 +118,45 @@ def test_schema_documents_the_error_format():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operation = schema["paths"]["/api/v1/services/"]["post"]
     assert {"400", "401", "403", "409", "429"} <= set(operation["responses"])
+
+
+def test_catalogue_writes_are_audited_with_actor_and_source(make_user, api_client_for):
+    from itsm.models import AuditEvent
+
+    admin = make_user(roles.ADMINISTRATOR)
+    client = api_client_for(admin)
+    TeamFactory(slug="ops")
+    payload = {"name": "Mail", "slug": "mail", "owner_team": "ops", "criticality": 2,
+               "hours": "24x7"}  # fmt: skip
+    assert client.post("/api/v1/services/", payload, format="json").status_code == 201
+    assert (
+        client.patch("/api/v1/services/mail/", {"criticality": 1}, format="json").status_code == 200
+    )
+    assert client.delete("/api/v1/services/mail/").status_code == 204
+    events = list(
+        AuditEvent.objects.filter(content_type__model="service").order_by("pk")
+        .values_list("action", "actor", "source", "payload")
+    )  # fmt: skip
+    assert [e[:3] for e in events] == [
+        ("created", admin.pk, "api"), ("updated", admin.pk, "api"), ("deleted", admin.pk, "api"),
+    ]  # fmt: skip
+    assert events[1][3] == {"fields": ["criticality"]}
+
+
+def test_a_service_cannot_depend_on_itself(make_user, api_client_for):
+    service = ServiceFactory(slug="db")
+    client = api_client_for(make_user(roles.ADMINISTRATOR))
+    response = client.patch("/api/v1/services/db/", {"depends_on": ["db"]}, format="json")
+    assert response.status_code == 400
+    assert "depends_on" in response.json()["error"]["details"]
+    assert not service.depends_on.exists()
+
+
+def test_the_catalogue_service_checks_permissions_itself(make_user):
+    from django.core.exceptions import PermissionDenied
+
+    from itsm import catalogue
+
+    with pytest.raises(PermissionDenied):
+        catalogue.team_save(team=None, actor=make_user(roles.REQUESTER), source="api",
+                            name="X", slug="x")  # fmt: skip
