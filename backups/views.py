@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 from django_fsm import TransitionNotAllowed
 
 from itsm.errors import DomainError
-from itsm.web import available_transitions, run_action
+from itsm.web import available_transitions, run_action, run_form_action
 
 from . import selectors, services
 from .filters import DrillFilter, RunFilter, TargetFilter
@@ -30,6 +31,7 @@ from .forms import (
     TargetForm,
 )
 from .models import BackupPolicy, BackupRun, BackupTarget, RestoreTest
+from .portal.backup import portal_verify_request
 from .selectors import Compliance
 
 PAGE_SIZE = 50
@@ -242,39 +244,27 @@ RUN_VERBS = {
 def run_transition(request, pk: int, verb: str):
     run = get_object_or_404(BackupRun, pk=pk)
     if verb == "test_restore":
-        return _queue_test_restore(request, run)
+        run_action(
+            request,
+            lambda: portal_verify_request(run_id=run.pk, actor=request.user, source="web"),
+            _("The test restore was queued; refresh in a moment."),
+        )
+        return redirect(run)
     service = RUN_VERBS.get(verb)
     if service is None:
         raise Http404
     spec = next(iter(getattr(run, verb)._django_fsm.transitions.values()))
     form_class = RUN_FORMS.get(spec.custom.get("form"))
-    data = {}
-    if form_class is not None:
-        form = form_class(request.POST)
-        if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
-            return redirect(run)
-        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
-    run_action(
+    form = form_class(request.POST) if form_class is not None else forms.Form({})
+    run_form_action(
         request,
-        lambda: service(run_id=run.pk, actor=request.user, source="web", **data),
-        _("Done: %(verb)s.") % {"verb": verb.replace("_", " ")},
-    )
-    return redirect(run)
-
-
-def _queue_test_restore(request, run: BackupRun):
-    from .tasks import portal_verify
-
-    if not request.user.has_perm("backups.report_backuprun"):
-        raise PermissionDenied
-    if not run.target.is_portal or run.status != BackupRun.Status.SUCCEEDED:
-        messages.error(request, _("This action is not allowed in the current state."))
-    else:
-        portal_verify.delay_on_commit(run.pk)
-        messages.success(request, _("The test restore was queued; refresh in a moment."))
+        form,
+        lambda data: service(
+            run_id=run.pk, actor=request.user, source="web",
+            **{k: v for k, v in data.items() if v not in (None, "")},
+        ),
+        _("Done: %(action)s.") % {"action": spec.custom.get("label", verb)},
+    )  # fmt: skip
     return redirect(run)
 
 

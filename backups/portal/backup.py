@@ -15,10 +15,13 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from itsm.audit import record_event
+from itsm.errors import Conflict
 
 from .. import conf
 from ..models import BackupRun, BackupTarget
@@ -154,6 +157,20 @@ def _problems(run: BackupRun, workdir: Path) -> tuple[str, str] | None:
             "detail": detail
         }
     return None
+
+
+@transaction.atomic
+def portal_verify_request(*, run_id: int, actor, source: str) -> BackupRun:
+    """Queue a test restore of a succeeded portal backup; a worker runs portal_verify."""
+    from ..tasks import portal_verify as portal_verify_task
+
+    require_perm(actor, "backups.report_backuprun")
+    run = BackupRun.objects.select_for_update().select_related("target").get(pk=run_id)
+    if not run.target.is_portal or run.status != BackupRun.Status.SUCCEEDED:
+        raise Conflict(_("Only a succeeded backup of the portal itself can be test-restored."))
+    record_event(run, action="test_restore_requested", actor=actor, source=source)
+    portal_verify_task.delay_on_commit(run.pk)
+    return run
 
 
 def portal_verify(*, run_id: int, actor=None, source: str = "system") -> BackupRun:

@@ -178,3 +178,44 @@ def test_my_work_shows_backups_that_need_attention(client, user_for):
     assert failed.get_absolute_url() in page
     client.force_login(user_for(roles.REQUESTER))  # no team, no operator role: nothing
     assert "Backups out of RPO" not in client.get(reverse("home")).content.decode()
+
+
+def test_test_restore_from_the_page_is_queued_only_for_a_succeeded_portal_backup(
+    client, user_for, django_capture_on_commit_callbacks
+):
+    from itsm.models import AuditEvent
+
+    target = BackupTarget.objects.filter(is_portal=True).first()
+    portal = BackupPolicyFactory(target=target or BackupTargetFactory(is_portal=True))
+    other = BackupPolicyFactory()
+    client.force_login(user_for(roles.ONCALL))
+    for run in (
+        BackupRunFactory(policy=other, status="succeeded"),
+        BackupRunFactory(policy=portal, status="failed"),
+    ):
+        with django_capture_on_commit_callbacks() as callbacks:
+            response = client.post(reverse("backups:run-transition", args=[run.pk, "test_restore"]),
+                                   follow=True)  # fmt: skip
+        assert callbacks == []
+        assert "Only a succeeded backup of the portal" in response.content.decode()
+    run = BackupRunFactory(policy=portal, status="succeeded")
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post(reverse("backups:run-transition", args=[run.pk, "test_restore"]))
+    assert len(callbacks) == 1
+    assert AuditEvent.objects.for_object(run).filter(action="test_restore_requested").count() == 1
+    client.force_login(user_for(roles.REQUESTER))
+    url = reverse("backups:run-transition", args=[run.pk, "test_restore"])
+    assert client.post(url).status_code == 403
+
+
+def test_a_run_transition_from_the_page_names_the_action_in_the_reader_language(client, user_for):
+    run = BackupRunFactory(status="running")
+    client.force_login(user_for(roles.ADMINISTRATOR))
+    response = client.post(
+        reverse("backups:run-transition", args=[run.pk, "fail"]),
+        {"reason": "disk full"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert BackupRun.objects.get(pk=run.pk).status == "failed"
+    assert "Done: Mark failed." in response.content.decode()
