@@ -1,4 +1,4 @@
-// Backups pages: "now" buttons for datetime inputs and confirmations, without inline scripts.
+// Backups pages: "now" buttons for datetime inputs, without inline scripts.
 (() => {
   const pad = (n) => String(n).padStart(2, "0");
   // The server renders the user's UTC offset (seconds): the portal's time zone, which may
@@ -12,9 +12,6 @@
     if (filler) {
       const input = document.querySelector(filler.dataset.fillNow);
       if (input) input.value = nowIn(filler.dataset.offset);
-      return;
     }
-    const confirmer = event.target.closest("[data-confirm]");
-    if (confirmer && !window.confirm(confirmer.dataset.confirm)) event.preventDefault();
   });
 })();

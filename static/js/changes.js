@@ -1,11 +1,4 @@
-// Change pages: confirmation prompts for irreversible buttons (no inline scripts).
-document.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-confirm]");
-  if (button && !window.confirm(button.dataset.confirm)) {
-    event.preventDefault();
-    event.stopPropagation();
-  }
-});
+// Change pages (no inline scripts; confirmations are portal.js's).
 // Open the panel of an action named in the address (#act-approve) after a redirect.
 document.addEventListener("DOMContentLoaded", () => {
   const panel = window.location.hash.startsWith("#act-") && document.querySelector(window.location.hash);

@@ -1,10 +1,4 @@
-// Incident pages: confirmations and a hint when the live part shows a new state.
-document.addEventListener("submit", (event) => {
-  const button = event.submitter;
-  if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
-    event.preventDefault();
-  }
-});
+// Incident pages: a hint when the live part shows a new state (confirmations are portal.js's).
 
 // The detail page polls #live; when the status changed, the buttons above are stale.
 document.addEventListener("htmx:afterSwap", () => {

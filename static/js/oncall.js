@@ -1,4 +1,4 @@
-// On-call pages: copy calendar addresses, confirm destructive buttons, and show the
+// On-call pages: copy calendar addresses and show the
 // rotation form's fields only when they apply. No inline scripts (CSP).
 (() => {
   document.addEventListener("click", (event) => {
@@ -11,10 +11,7 @@
         copy.classList.add("btn-success");
         setTimeout(() => copy.classList.remove("btn-success"), 1200);
       }
-      return;
     }
-    const confirmer = event.target.closest("[data-confirm]");
-    if (confirmer && !window.confirm(confirmer.dataset.confirm)) event.preventDefault();
   });
 
   function toggle(form) {

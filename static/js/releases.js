@@ -17,7 +17,7 @@
     let slots = {};
     try { slots = JSON.parse(kind.dataset.nextSlots || "{}"); } catch (e) { slots = {}; }
     const slot = slots[kind.value];
-    if (hint) hint.textContent = slot ? `${hint.dataset.prefix || "Next release day:"} ${slot}` : "";
+    if (hint) hint.textContent = slot ? `${hint.dataset.prefix} ${slot}` : "";
     if (slot && !planned.value) planned.value = `${slot}T10:00`;
   }
 
