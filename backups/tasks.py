@@ -78,7 +78,7 @@ def send_alert_email(alert: dict) -> int:
         log.warning("backup alert %s: no administrator has an e-mail address", alert["key"])
         return 0
     subject = f"[{alert['severity'].upper()}] {alert['title']}"
-    base = getattr(settings, "PORTAL_BASE_URL", "")
+    base = settings.PORTAL_BASE_URL
     body = f"{alert['title']}\n\n{alert['message']}\n\n{base}{alert['url']}\n"
     return send_mail(subject, body, None, recipients)
 

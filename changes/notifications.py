@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from itsm import roles
 from itsm.models import User
+from itsm.recipients import portal_url, recipient_locale
 
 from .models import Change
 
@@ -71,14 +70,13 @@ def recipients(change: Change, event: str, actor_id: int | None) -> list[User]:
 
 
 def build_messages(change: Change, event: str, actor_id: int | None) -> list[EmailMessage]:
-    base = getattr(settings, "PORTAL_URL", "").rstrip("/")
     messages = []
     for user in recipients(change, event, actor_id):
-        with translation.override(user.language or settings.LANGUAGE_CODE):
+        with recipient_locale(user):
             context = {
                 "change": change,
                 "lead": LEADS[event],
-                "url": base + change.get_absolute_url(),
+                "url": portal_url(change.get_absolute_url()),
                 "user": user,
             }
             subject = SUBJECTS[event] % {

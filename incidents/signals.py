@@ -7,11 +7,9 @@ for the clock. Inserting the audit event and the notifications only needs the in
 exist (FOR KEY SHARE, compatible with our FOR NO KEY UPDATE), so nothing waits in a circle.
 """
 
-import datetime as dt
-import zoneinfo
-
 from django.contrib.contenttypes.models import ContentType
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from itsm.audit import record_event
@@ -39,13 +37,11 @@ def _responders(incident: Incident) -> list:
     return users_with_role("oncall", team=incident.team)
 
 
-def _local(instant, incident: Incident) -> str:
-    """A deadline in the team's time zone (e-mail has no user zone to render in)."""
+def _local(instant) -> str:
+    """A deadline in the active time zone: the recipient's, inside notify()."""
     if instant is None:
         return ""
-    calendar = incident.team.calendar
-    zone = zoneinfo.ZoneInfo(calendar.time_zone) if calendar else dt.UTC
-    return f"{instant.astimezone(zone):%Y-%m-%d %H:%M} {zone}"
+    return f"{timezone.localtime(instant):%Y-%m-%d %H:%M %Z}"
 
 
 def _clock_label(clock: Clock) -> str:
@@ -57,25 +53,30 @@ def incident_sla_warned(sender, *, clock: Clock, fraction: float, at, **kwargs) 
     incident = _incident_of(clock)
     if incident is None:
         return
-    params = {
-        "ref": incident.reference,
-        "clock": _clock_label(clock),
-        "percent": f"{fraction * 100:.0f}",
-        "deadline": _local(clock.deadline, incident),
-    }
+
+    def params():
+        return {
+            "ref": incident.reference,
+            "clock": _clock_label(clock),
+            "percent": f"{fraction * 100:.0f}",
+            "deadline": _local(clock.deadline),
+        }
+
     record_event(
         incident,
         action="sla warning",
         source=AuditEvent.Source.TIMER,
         before=incident.status,
-        message=_("%(percent)s%% of the %(clock)s target used.") % params,
+        message=_("%(percent)s%% of the %(clock)s target used.") % params(),
         payload={"clock": clock.name, "fraction": fraction, "at": at.isoformat()},
     )
     notify(
         incident,
         kind=Notification.Kind.WARNING,
         recipients=_responders(incident),
-        subject=_("%(ref)s: %(percent)s%% of the %(clock)s time used (due %(deadline)s)") % params,
+        subject=lambda: (
+            _("%(ref)s: %(percent)s%% of the %(clock)s time used (due %(deadline)s)") % params()
+        ),
         body=incident.title,
         at=at,
     )
@@ -86,20 +87,23 @@ def incident_sla_breached(sender, *, clock: Clock, at, **kwargs) -> None:
     incident = _incident_of(clock)
     if incident is None:
         return
-    params = {"ref": incident.reference, "clock": _clock_label(clock)}
+
+    def params():
+        return {"ref": incident.reference, "clock": _clock_label(clock)}
+
     record_event(
         incident,
         action="sla breached",
         source=AuditEvent.Source.TIMER,
         before=incident.status,
-        message=_("The %(clock)s target was missed.") % params,
+        message=_("The %(clock)s target was missed.") % params(),
         payload={"clock": clock.name, "at": at.isoformat()},
     )
     notify(
         incident,
         kind=Notification.Kind.BREACH,
         recipients=[*_responders(incident), *team_leads(incident.team)],
-        subject=_("%(ref)s breached its %(clock)s target") % params,
+        subject=lambda: _("%(ref)s breached its %(clock)s target") % params(),
         body=incident.title,
         at=at,
     )

@@ -3,9 +3,10 @@
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
+
+from itsm.recipients import portal_url
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def send_notification_emails(notification_ids: list[int]) -> int:
     ).select_related("incident")
     for note in pending:
         # Links are absolute when the deployment says where the portal lives.
-        link = getattr(settings, "PORTAL_BASE_URL", "") + note.incident.get_absolute_url()
+        link = portal_url(note.incident.get_absolute_url())
         body = f"{note.body}\n\n{link}"
         try:
             send_mail(note.subject, body.strip(), None, [note.email], fail_silently=False)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
+from itsm.recipients import portal_url
+
 
 class EventType:
     INCIDENT_CREATED = "incident.created"
@@ -140,7 +142,6 @@ def team_id_of(obj) -> int | None:
 
 def describe_subject(obj) -> dict:
     """A small, stable JSON description of the object an event is about."""
-    from django.conf import settings
 
     data: dict = {"type": obj._meta.label_lower, "id": obj.pk}
     for attr in ("reference", "title", "name", "version", "status", "stage", "priority"):
@@ -154,6 +155,6 @@ def describe_subject(obj) -> dict:
     if hasattr(obj, "get_absolute_url"):
         # A URL is a courtesy, never a reason to fail (e.g. a model without a detail page).
         with contextlib.suppress(Exception):
-            data["url"] = getattr(settings, "PORTAL_BASE_URL", "") + obj.get_absolute_url()
+            data["url"] = portal_url(obj.get_absolute_url())
     data["text"] = str(obj)
     return data

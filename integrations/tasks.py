@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-import zoneinfo
 
 from celery import shared_task
-from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+
+from itsm.recipients import portal_url, recipient_locale
 
 log = logging.getLogger(__name__)
 
@@ -24,30 +24,19 @@ def send_webhook(delivery_id: str) -> str | None:
     return delivery_attempt(delivery_id=delivery_id)
 
 
-def _zone(user):
-    try:
-        return zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def _base_url() -> str:
-    return getattr(settings, "PORTAL_BASE_URL", "")
-
-
 def render_event_email(note) -> tuple[str, str, str]:
     """(subject, text, html) of one event e-mail, in the recipient's language and zone."""
     from .events import describe_subject, event_label
 
     event = note.audit_event
     subject_obj = event.subject
-    with translation.override(note.language), timezone.override(_zone(note.recipient)):
+    with recipient_locale(note.recipient, note.language):
         context = {
             "label": event_label(note.event_type),
             "object": describe_subject(subject_obj) if subject_obj is not None else {},
             "event": event,
             "recipient": note.recipient,
-            "preferences_url": _base_url() + reverse("integrations:preferences"),
+            "preferences_url": portal_url(reverse("integrations:preferences")),
         }
         subject = render_to_string("integrations/email/event_subject.txt", context)
         text = render_to_string("integrations/email/event_body.txt", context)
@@ -103,11 +92,10 @@ def send_webhook_disabled_email(subscription_id: int) -> bool:
         return False
     owner = subscription.owner
     pref = NotificationPreference.objects.filter(user=owner).first()
-    language = pref.email_language() if pref else (owner.language or settings.LANGUAGE_CODE)
-    with translation.override(language), timezone.override(_zone(owner)):
+    with recipient_locale(owner, pref.language if pref else ""):
         context = {
             "subscription": subscription,
-            "url": _base_url() + subscription.get_absolute_url(),
+            "url": portal_url(subscription.get_absolute_url()),
             "recipient": owner,
         }
         subject = render_to_string("integrations/email/webhook_disabled_subject.txt", context)

@@ -210,6 +210,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+# Where people reach the portal (https://itsm.example.com): links in e-mails and webhooks
+# are absolute when it is set, relative otherwise.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "").rstrip("/")
 # Time zones offered to users; the portal's first teams work in Seoul and Tokyo.
 COMMON_TIME_ZONES = ["UTC", "Asia/Seoul", "Asia/Tokyo", "Europe/London", "America/New_York"]
 

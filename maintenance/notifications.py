@@ -28,7 +28,7 @@ def administrator_emails() -> list[str]:
 
 
 def _link(path: str) -> str:
-    base = getattr(settings, "PORTAL_BASE_URL", "").rstrip("/")
+    base = settings.PORTAL_BASE_URL
     return f"{base}{path}"
 
 

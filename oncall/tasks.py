@@ -3,11 +3,11 @@
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from .engine import zone
+from itsm.recipients import recipient_locale
 
 
 @shared_task(
@@ -36,8 +36,7 @@ def notify_override(override_id: int) -> None:
     for person in recipients:
         if not person.email or person.pk == override.created_by_id:
             continue
-        language = person.language or settings.LANGUAGE_CODE
-        with translation.override(language), timezone.override(_zone_of(person)):
+        with recipient_locale(person):
             period = "{} – {}".format(
                 date_format(timezone.localtime(override.start), "SHORT_DATETIME_FORMAT"),
                 date_format(timezone.localtime(override.end), "SHORT_DATETIME_FORMAT"),
@@ -55,10 +54,3 @@ def notify_override(override_id: int) -> None:
                 "reason": override.reason or "–",
             }
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [person.email])
-
-
-def _zone_of(person):
-    try:
-        return zone(person.time_zone)
-    except Exception:
-        return zone("UTC")

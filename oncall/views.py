@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from itsm.audit import Source
 from itsm.models import Team
+from itsm.recipients import user_language
 from itsm.web import run_action
 
 from . import engine, ical, rules, selectors, services
@@ -466,7 +467,7 @@ def person_feed(request, token: str):
     feed = PersonalFeed.objects.select_related("user").filter(token=token).first()
     if feed is None or not feed.user.is_active:
         raise Http404
-    with translation.override(feed.user.language or None), timezone.override(dt.UTC):
+    with translation.override(user_language(feed.user)), timezone.override(dt.UTC):
         body = ical.person_feed(feed.user, base_url=_base(request), host=request.get_host())
     return _ics(body, f"oncall-{feed.user.username}.ics")
 

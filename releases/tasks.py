@@ -1,10 +1,11 @@
 """Notifications of the releases app: e-mail to the owning team and the release manager."""
 
 from celery import shared_task
-from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import gettext_lazy
+
+from itsm.recipients import recipient_locale
 
 SUBJECTS = {
     "promote_to_production": gettext_lazy("promoted to production"),
@@ -30,8 +31,7 @@ def notify_release(release_id: int, event: str) -> int:
     )
     if not recipients:
         return 0
-    language = getattr(release.manager, "language", "") or settings.LANGUAGE_CODE
-    with override(language):
+    with recipient_locale(release.manager):
         subject = _("Release %(version)s %(what)s") % {
             "version": release.version,
             "what": str(SUBJECTS.get(event, event)),

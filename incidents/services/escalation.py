@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from itsm.errors import Conflict, DomainError
 from itsm.timers import services as timer_services
@@ -72,13 +73,13 @@ def _fire_level(
         notified=[user.username for user in recipients],
     )
     if kind == EscalationStep.Kind.MAJOR:
-        subject = _("Major incident %(ref)s: %(title)s")
+        subject = gettext_lazy("Major incident %(ref)s: %(title)s")
         notification_kind = Notification.Kind.MAJOR
     elif kind == EscalationStep.Kind.MANUAL_DOWN:
-        subject = _("%(ref)s de-escalated: %(title)s")
+        subject = gettext_lazy("%(ref)s de-escalated: %(title)s")
         notification_kind = Notification.Kind.ESCALATED
     else:
-        subject = _("%(ref)s escalated to you (L%(level)s, %(priority)s): %(title)s")
+        subject = gettext_lazy("%(ref)s escalated to you (L%(level)s, %(priority)s): %(title)s")
         notification_kind = Notification.Kind.ESCALATED
     params = {
         "ref": incident.reference,
@@ -86,16 +87,16 @@ def _fire_level(
         "level": level.number,
         "priority": incident.priority,
     }
-    body = reason or _("Escalation level %(level)s: %(target)s.") % {
-        "level": level.number,
-        "target": level.target_label,
-    }
     notify(
         incident,
         kind=notification_kind,
         recipients=recipients,
-        subject=subject % params,
-        body=body,
+        subject=lambda: str(subject) % params,
+        body=lambda: (
+            reason
+            or _("Escalation level %(level)s: %(target)s.")
+            % {"level": level.number, "target": level.target_label}
+        ),
         at=at,
     )
     return step

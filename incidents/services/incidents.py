@@ -54,8 +54,10 @@ def _notify_assignment(incident: Incident, *, at: datetime) -> None:
         incident,
         kind=Notification.Kind.ASSIGNED,
         recipients=recipients,
-        subject=_("%(ref)s (%(priority)s) is assigned to you: %(title)s")
-        % {"ref": incident.reference, "priority": incident.priority, "title": incident.title},
+        subject=lambda: (
+            _("%(ref)s (%(priority)s) is assigned to you: %(title)s")
+            % {"ref": incident.reference, "priority": incident.priority, "title": incident.title}
+        ),
         body=incident.description,
         at=at,
     )
@@ -254,8 +256,10 @@ def incident_wait(*, incident_id: int, actor, source: str, question: str) -> Inc
             incident,
             kind=Notification.Kind.STATUS,
             recipients=[incident.reported_by],
-            subject=_("%(ref)s needs your answer: %(title)s")
-            % {"ref": incident.reference, "title": incident.title},
+            subject=lambda: (
+                _("%(ref)s needs your answer: %(title)s")
+                % {"ref": incident.reference, "title": incident.title}
+            ),
             body=question,
         )
     return incident
@@ -284,8 +288,10 @@ def incident_recover(*, incident_id: int, actor, source: str, summary: str) -> I
             incident,
             kind=Notification.Kind.STATUS,
             recipients=[incident.reported_by],
-            subject=_("%(ref)s is recovered; please confirm: %(title)s")
-            % {"ref": incident.reference, "title": incident.title},
+            subject=lambda: (
+                _("%(ref)s is recovered; please confirm: %(title)s")
+                % {"ref": incident.reference, "title": incident.title}
+            ),
             body=summary,
         )
     return incident
@@ -461,7 +467,7 @@ def incident_request_postmortem(
         incident,
         kind=Notification.Kind.POSTMORTEM,
         recipients=[incident.assignee] if incident.assignee_id else team_leads(incident.team),
-        subject=_("A postmortem of %(ref)s was requested") % {"ref": incident.reference},
+        subject=lambda: _("A postmortem of %(ref)s was requested") % {"ref": incident.reference},
         body=reason,
         at=now,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from itsm import roles
 from itsm.models import Team
+from itsm.recipients import recipient_locale
 
 from ..models import EscalationLevel, Incident, Notification
 
@@ -57,16 +58,27 @@ def team_leads(team: Team) -> list:
     )
 
 
+Text = str | Callable[[], str]
+
+
+def _render(text: Text) -> str:
+    return str(text() if callable(text) else text)
+
+
 def notify(
     incident: Incident,
     *,
     kind: str,
     recipients: Iterable,
-    subject: str,
-    body: str = "",
+    subject: Text,
+    body: Text = "",
     at: datetime | None = None,
 ) -> list[Notification]:
     """Log the message for each recipient now; e-mail them once the transaction commits.
+
+    `subject` and `body` may be callables: they are then rendered once per recipient, in
+    that person's language and time zone (a Japanese on-call engineer reads Japanese even
+    when a Korean colleague or a timer caused the message).
 
     Must run inside the transaction that records the fact, so a rolled-back fact leaves
     neither a log row nor an e-mail.
@@ -78,13 +90,15 @@ def notify(
         if user is None or user.pk in seen:
             continue
         seen.add(user.pk)
+        with recipient_locale(user):
+            subject_text, body_text = _render(subject), _render(body)
         rows.append(
             Notification(
                 incident=incident,
                 kind=kind,
                 recipient=user,
-                subject=str(subject)[:250],
-                body=str(body),
+                subject=subject_text[:250],
+                body=body_text,
                 created_at=at,
                 email=user.email or "",
             )

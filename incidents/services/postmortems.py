@@ -163,8 +163,9 @@ def postmortem_submit(*, postmortem_id: int, actor, source: str) -> Postmortem:
         postmortem.incident,
         kind=Notification.Kind.POSTMORTEM,
         recipients=reviewers,
-        subject=_("Postmortem of %(ref)s is ready for review")
-        % {"ref": postmortem.incident.reference},
+        subject=lambda: (
+            _("Postmortem of %(ref)s is ready for review") % {"ref": postmortem.incident.reference}
+        ),
     )
     return postmortem
 
@@ -192,8 +193,9 @@ def postmortem_request_changes(
             postmortem.incident,
             kind=Notification.Kind.POSTMORTEM,
             recipients=[postmortem.author],
-            subject=_("Postmortem of %(ref)s needs changes")
-            % {"ref": postmortem.incident.reference},
+            subject=lambda: (
+                _("Postmortem of %(ref)s needs changes") % {"ref": postmortem.incident.reference}
+            ),
             body=comment,
         )
     return postmortem
@@ -256,8 +258,10 @@ def action_item_add(
         postmortem.incident,
         kind=Notification.Kind.ASSIGNED,
         recipients=[owner],
-        subject=_("Action item for %(ref)s, due %(due)s: %(title)s")
-        % {"ref": postmortem.incident.reference, "due": due_date.isoformat(), "title": title},
+        subject=lambda: (
+            _("Action item for %(ref)s, due %(due)s: %(title)s")
+            % {"ref": postmortem.incident.reference, "due": due_date.isoformat(), "title": title}
+        ),
     )
     return item
 
@@ -376,8 +380,10 @@ def action_item_remind(timer: Timer, *, now: dt.datetime) -> bool:
         incident,
         kind=Notification.Kind.ACTION_ITEM,
         recipients=[item.owner],
-        subject=_("Overdue since %(due)s: %(title)s (%(ref)s)")
-        % {"due": item.due_date.isoformat(), "title": item.title, "ref": incident.reference},
+        subject=lambda: (
+            _("Overdue since %(due)s: %(title)s (%(ref)s)")
+            % {"due": item.due_date.isoformat(), "title": item.title, "ref": incident.reference}
+        ),
         at=now,
     )
     timer_services.timer_arm(

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from itsm.models import AuditEvent
+from itsm.recipients import user_language
 
 from ..events import EVENT_CHOICES
 
@@ -41,7 +42,7 @@ class NotificationPreference(models.Model):
         return str(self.user)
 
     def email_language(self) -> str:
-        return self.language or self.user.language or settings.LANGUAGE_CODE
+        return user_language(self.user, self.language)
 
 
 class EmailSubscription(models.Model):

@@ -169,3 +169,26 @@ def test_an_edited_policy_changes_new_clocks(world):
     with time_machine.travel(DETECTED, tick=False):
         incident = report(world, priority="P1")
     assert deadlines(incident)[0] == kst(9, 23, 17, 5)
+
+
+def test_each_recipient_reads_the_sla_notifications_in_their_language_and_zone(world):
+    """A timer causes the message; every person gets it in their own language and zone."""
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.filter(username="oncall").update(language="ja", time_zone="Asia/Tokyo")
+    get_user_model().objects.filter(username="ops_leader").update(language="ko", time_zone="UTC")
+    with time_machine.travel(DETECTED, tick=False):
+        incident = report(world, priority="P1")
+    for minutes in (12, 16):
+        with time_machine.travel(DETECTED + dt.timedelta(minutes=minutes), tick=False):
+            timers.sweep()
+    notes = Notification.objects.filter(incident=incident)
+    breach = dict(notes.filter(kind="breach").values_list("recipient__username", "subject"))
+    assert breach["oncall"] == f"{incident.reference} が応答目標に違反しました"
+    assert breach["ops_leader"] == f"{incident.reference}이(가) 응답 목표를 위반했습니다"
+    warning = notes.get(kind="warning", recipient__username="oncall").subject
+    assert "17:15 JST" in warning  # the response deadline, 17:15 in Seoul and Tokyo alike
+    # The audit trail keeps the portal's language, whatever the readers speak.
+    assert AuditEvent.objects.for_object(incident).get(action="sla breached").message == (
+        "The response target was missed."
+    )
