@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from itsm.models import AuditEvent
-from itsm.web import available_transitions, flash_form_errors, run_action
+from itsm.web import available_transitions, flash_form_errors, run_action, run_form_action
 
 from .. import permissions as perms
 from .. import selectors, services
@@ -116,31 +117,22 @@ def postmortem_action(request, pk: int, verb: str):
         raise Http404
     postmortem = _postmortem(request, pk)
     run, form_class, success = POSTMORTEM_VERBS[verb]
-    data = {}
-    if form_class is not None:
-        form = form_class(request.POST)
-        if not form.is_valid():
-            flash_form_errors(request, form)
-            return redirect("incidents:postmortem", pk)
-        data = form.cleaned_data
-    run_action(request, lambda: run(postmortem, request.user, data), success=success)
+    form = form_class(request.POST) if form_class is not None else forms.Form({})
+    run_form_action(request, form, lambda data: run(postmortem, request.user, data), success)
     return redirect("incidents:postmortem", pk)
 
 
 @require_POST
 def postmortem_entry_add(request, pk: int):
     postmortem = _postmortem(request, pk)
-    form = TimelineEntryForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        run_action(
-            request,
-            lambda: services.postmortem_add_entry(
-                postmortem_id=postmortem.pk, actor=request.user, source=WEB, **form.cleaned_data
-            ),
-            success=_("Added to the timeline."),
-        )
+    run_form_action(
+        request,
+        TimelineEntryForm(request.POST),
+        lambda data: services.postmortem_add_entry(
+            postmortem_id=postmortem.pk, actor=request.user, source=WEB, **data
+        ),
+        _("Added to the timeline."),
+    )
     return redirect("incidents:postmortem", pk)
 
 
@@ -157,17 +149,14 @@ def postmortem_entry_remove(request, pk: int, entry_id: int):
 @require_POST
 def action_item_add(request, pk: int):
     postmortem = _postmortem(request, pk)
-    form = ActionItemForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        run_action(
-            request,
-            lambda: services.action_item_add(
-                postmortem_id=postmortem.pk, actor=request.user, source=WEB, **form.cleaned_data
-            ),
-            success=_("Action item added."),
-        )
+    run_form_action(
+        request,
+        ActionItemForm(request.POST),
+        lambda data: services.action_item_add(
+            postmortem_id=postmortem.pk, actor=request.user, source=WEB, **data
+        ),
+        _("Action item added."),
+    )
     return redirect("incidents:postmortem", pk)
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from itsm.models import AuditEvent
-from itsm.web import flash_form_errors, run_action
+from itsm.web import flash_form_errors, run_action, run_form_action
 
 from .. import permissions as perms
 from .. import selectors, services
@@ -180,17 +180,12 @@ def integration_delete(request, pk: int):
 @require_POST
 def rule_add(request, pk: int):
     _require(request, perms.MANAGE_INTEGRATION)
-    form = RuleForm(request.POST)
-    if form.is_valid():
-        run_action(
-            request,
-            lambda: services.rule_add(
-                integration_id=pk, actor=request.user, source=WEB, **form.cleaned_data
-            ),
-            _("Rule added."),
-        )
-    else:
-        flash_form_errors(request, form)
+    run_form_action(
+        request,
+        RuleForm(request.POST),
+        lambda data: services.rule_add(integration_id=pk, actor=request.user, source=WEB, **data),
+        _("Rule added."),
+    )
     return redirect("integrations:detail", pk=pk)
 
 
@@ -211,17 +206,14 @@ def rule_delete(request, pk: int, rule_id: int):
 @require_POST
 def severity_set(request, pk: int):
     _require(request, perms.MANAGE_INTEGRATION)
-    form = SeverityForm(request.POST)
-    if form.is_valid():
-        run_action(
-            request,
-            lambda: services.severity_set(
-                integration_id=pk, actor=request.user, source=WEB, **form.cleaned_data
-            ),
-            _("Severity mapped."),
-        )
-    else:
-        flash_form_errors(request, form)
+    run_form_action(
+        request,
+        SeverityForm(request.POST),
+        lambda data: services.severity_set(
+            integration_id=pk, actor=request.user, source=WEB, **data
+        ),
+        _("Severity mapped."),
+    )
     return redirect("integrations:detail", pk=pk)
 
 
