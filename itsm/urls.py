@@ -32,6 +32,7 @@ urlpatterns = [
     path("maintenance/", include("maintenance.urls")),
     path("integrations/", include("integrations.urls")),
     path("reports/", include("reports.urls")),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("metrics", health.metrics, name="metrics"),
     path("api/v1/", include("itsm.api")),

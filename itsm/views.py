@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
-from django.http import HttpResponseRedirect
+from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,6 +11,13 @@ from django.views.decorators.http import require_POST
 from .forms import PreferencesForm
 from .models import Service, Team
 from .mywork import sections_for
+
+
+@login_not_required
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages without an icon link (the API docs, a PDF, a
+    JSON response); answering 404 there shows up as an error in the console."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
 
 
 def home(request):

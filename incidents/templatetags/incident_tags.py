@@ -55,6 +55,14 @@ def event_label(action: str) -> str:
 
 
 @register.filter
+def state_label(code: str) -> str:
+    """An incident state's translated label for a state code an audit event recorded."""
+    from ..models import Status
+
+    return str(dict(Status.choices).get(code, code))
+
+
+@register.filter
 def hm(value: timedelta | None) -> str:
     """A duration as hours and minutes: "-1h 05m", "52h 30m" (what portal.js ticks)."""
     if value is None:

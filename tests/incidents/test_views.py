@@ -155,6 +155,17 @@ def test_detail_shows_clocks_escalation_and_timeline(world, client):
     assert live.startswith('\n<div id="live"') or live.lstrip().startswith('<div id="live"')
 
 
+def test_timeline_names_states_by_their_translated_labels(world, client):
+    incident = drive(world, report(world, priority="P1"), Status.ACKNOWLEDGED)
+    client = login(client, world)
+    page = client.get(incident.get_absolute_url()).content.decode()
+    assert "Detected → Acknowledged" in page
+    assert "detected → acknowledged" not in page
+    client.post(reverse("set_language"), {"language": "ko", "next": "/"})
+    page = client.get(incident.get_absolute_url()).content.decode()
+    assert "detected →" not in page and "→ acknowledged" not in page
+
+
 def test_page_form_errors_are_flashed_not_500(world, client):
     incident = drive(world, report(world), Status.ACKNOWLEDGED)
     response = login(client, world).post(

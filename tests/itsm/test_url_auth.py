@@ -17,6 +17,7 @@ PUBLIC = {
     "login": (200, "the login page itself"),
     "set_language": (405, "language switch before login (POST only)"),
     "healthz": (200, "load balancer probe"),
+    "favicon": (301, "browsers fetch it before and after login (it redirects to a static file)"),
     "metrics": (403, "needs a bearer token or staff login"),
 }
 PUBLIC_PREFIXES = {

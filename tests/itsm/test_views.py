@@ -109,3 +109,14 @@ def test_static_assets_are_self_hosted(client, make_user):
     assert "/static/vendor/bootstrap/bootstrap.min.css" in page
     assert "/static/vendor/htmx/htmx.min.js" in page
     assert "cdn" not in page.lower()
+
+
+def test_pages_name_an_icon_and_favicon_ico_points_at_it(client, make_user):
+    """Without an icon Chromium asks for /favicon.ico, and a 404 there is a console error."""
+    client.force_login(make_user())
+    page = client.get(reverse("home")).content.decode()
+    assert '<link rel="icon" href="/static/img/favicon.svg"' in page
+    client.logout()
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/img/favicon.svg"
