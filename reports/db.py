@@ -14,7 +14,18 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.signals import connection_created
-from django.db.models import Aggregate, FloatField, Func, TextField
+from django.db.models import (
+    Aggregate,
+    Case,
+    DateTimeField,
+    FloatField,
+    Func,
+    IntegerField,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.lookups import LessThan
 
 SQLITE_PERCENTILE = "REPORTS_PERCENTILE_CONT"
 
@@ -40,6 +51,47 @@ class SecondsBetween(Func):
             connection,
             template="((julianday(%(expressions)s)) * 86400.0)",
             arg_joiner=") - julianday(",
+        )
+
+
+class MonthIndex(Func):
+    """Which of a report's months an instant falls in: 0 for the first, given the instants
+    the months start at in the report's time zone (None before the first).
+
+    Comparing with those instants costs far less per row than converting every timestamp
+    to the zone and truncating it. PostgreSQL: width_bucket over the array of starts (a
+    binary search); elsewhere a CASE over the month ends.
+    """
+
+    output_field = IntegerField()
+    arity = 1
+
+    def __init__(self, expression, starts, **extra):
+        self.starts = list(starts)
+        super().__init__(expression, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(WIDTH_BUCKET({sql}, %s::timestamptz[]) - 1)", [*params, self.starts]
+
+    def as_sql(self, compiler, connection, **extra):
+        instant = self.source_expressions[0]
+        ends = self.starts[1:]
+        case = Case(
+            *[
+                When(LessThan(instant, Value(end, DateTimeField())), then=Value(n))
+                for n, end in enumerate(ends)
+            ],
+            default=Value(len(ends)),
+            output_field=IntegerField(),
+        )
+        sql, params = compiler.compile(case.resolve_expression(compiler.query))
+        first = Value(self.starts[0], DateTimeField()).resolve_expression(compiler.query)
+        instant_sql, instant_params = compiler.compile(instant)
+        first_sql, first_params = compiler.compile(first)
+        return (
+            f"(CASE WHEN {instant_sql} < {first_sql} THEN NULL ELSE {sql} END)",
+            [*instant_params, *first_params, *params],
         )
 
 

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from incidents.models import Incident
+from incidents.models import OPEN, Incident
 from itsm.models import Service, Team
 
 
@@ -76,6 +76,10 @@ class IncidentFact(models.Model):
             models.Index(fields=["team", "detected_at"], name="report_fact_team"),
             models.Index(fields=["service", "detected_at"], name="report_fact_service"),
             models.Index(fields=["priority", "detected_at"], name="report_fact_priority"),
+            # The dashboard's open P1/P2 now, of any month: the few open incidents only.
+            models.Index(
+                fields=["priority", "team"], condition=Q(status__in=OPEN), name="report_fact_open"
+            ),
             # The postmortem report reads only the few incidents with a postmortem, a request
             # for one, a root cause, or an unpublished duty: small partial indexes each.
             models.Index(

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Count, F, Q
+from django.db.models import CharField, F, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +27,7 @@ from itsm.models import AuditEvent
 from .. import drilldown
 from ..params import ReportParams, add_months
 from ..tables import DATETIME, PERCENT, TEXT, Column, Table, percent
-from .common import month_key, month_label, truncate_month
+from .common import count, month_label, per_month
 
 RUN = BackupRun.Status
 DRILL = RestoreTest.Status
@@ -158,60 +158,46 @@ def _by_month(params: ReportParams) -> Table:
         ),
     )
     chosen = targets(params).values("pk")
-    runs = {
-        month_key(row["month"]): row
-        for row in BackupRun.objects.filter(
+    runs = per_month(
+        BackupRun.objects.filter(
             target__in=chosen, created_at__gte=params.start, created_at__lt=params.end
-        )
-        .exclude(status=RUN.SCHEDULED)
-        .annotate(month=truncate_month("created_at", params))
-        .values("month")
-        .annotate(
-            runs=Count("pk"),
-            verified=Count("pk", filter=Q(status=RUN.VERIFIED)),
-            unverified=Count("pk", filter=Q(status=RUN.SUCCEEDED)),
-            failed=Count("pk", filter=Q(status__in=BAD)),
-            # expired and purged runs held data once; failed ones are recorded as failed
-            good=Count("pk", filter=Q(status__in=GOOD) | Q(verified_at__isnull=False)),
-        )
-        .order_by("month")
-    }
-    drills = {
-        month_key(row["month"]): row
-        for row in RestoreTest.objects.filter(
+        ).exclude(status=RUN.SCHEDULED),
+        "created_at",
+        params,
+        runs=count(),
+        verified=count(Q(status=RUN.VERIFIED)),
+        unverified=count(Q(status=RUN.SUCCEEDED)),
+        failed=count(Q(status__in=BAD)),
+        # expired and purged runs held data once; failed ones are recorded as failed
+        good=count(Q(status__in=GOOD) | Q(verified_at__isnull=False)),
+    )
+    drills = per_month(
+        RestoreTest.objects.filter(
             target__in=chosen, planned_for__gte=params.start, planned_for__lt=params.end
-        )
-        .annotate(month=truncate_month("planned_for", params))
-        .values("month")
-        .annotate(
-            drills=Count("pk", filter=Q(status__in=[DRILL.PASSED, DRILL.FAILED])),
-            drills_passed=Count("pk", filter=Q(status=DRILL.PASSED)),
-            drills_within_rto=Count(
-                "pk",
-                filter=Q(
-                    status__in=[DRILL.PASSED, DRILL.FAILED],
-                    recovery_time__isnull=False,
-                    rto_target__isnull=False,
-                    recovery_time__lte=F("rto_target"),
-                ),
+        ),
+        "planned_for",
+        params,
+        drills=count(Q(status__in=[DRILL.PASSED, DRILL.FAILED])),
+        drills_passed=count(Q(status=DRILL.PASSED)),
+        drills_within_rto=count(
+            Q(
+                status__in=[DRILL.PASSED, DRILL.FAILED],
+                recovery_time__isnull=False,
+                rto_target__isnull=False,
+                recovery_time__lte=F("rto_target"),
             ),
-        )
-        .order_by("month")
-    }
+        ),
+    )
+    alerts = AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(BackupTarget),
+        object_id__in=targets(params).values(pk_text=Cast("pk", output_field=CharField())),
+        action=ALERT_ACTION,
+        payload__key__startswith="rpo:",
+        at__gte=params.start,
+        at__lt=params.end,
+    )
     breaches = {
-        month_key(row["month"]): row["n"]
-        for row in AuditEvent.objects.filter(
-            content_type=ContentType.objects.get_for_model(BackupTarget),
-            object_id__in=targets(params).values(pk_text=Cast("pk", output_field=CharField())),
-            action=ALERT_ACTION,
-            payload__key__startswith="rpo:",
-            at__gte=params.start,
-            at__lt=params.end,
-        )
-        .annotate(month=truncate_month("at", params))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by("month")
+        month: row["n"] for month, row in per_month(alerts, "at", params, n=count()).items()
     }
     for month in params.months:
         run, drill = runs.get(month, {}), drills.get(month, {})

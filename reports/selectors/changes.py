@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.db.models import Avg, BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -20,11 +20,11 @@ from changes.models import CabMeeting, Change, ChangeClass
 from changes.models import Status as CS
 from incidents.models import Incident
 
-from .. import drilldown
-from ..db import PercentileCont, SecondsBetween
+from .. import drilldown, grouping
+from ..db import SecondsBetween
 from ..params import ReportParams
 from ..tables import PERCENT, SECONDS, TEXT, Column, Table, percent
-from .common import month_key, month_label, truncate_month
+from .common import count, month_index, month_label, per_month
 
 SUCCESS = Q(completed_at__isnull=False)
 FAILED = ~Q(failure_reason="") | Q(status__in=[CS.FAILED, CS.ROLLED_BACK])
@@ -56,7 +56,13 @@ def scoped(qs, params: ReportParams):
 def planned_changes(params: ReportParams):
     qs = Change.objects.filter(planned_start__gte=params.start, planned_start__lt=params.end)
     return scoped(qs, params).annotate(
-        caused=Exists(Incident.objects.filter(caused_by_change_id=OuterRef("pk")))
+        # Not NULL: PostgreSQL hashes the linked incidents' change ids once, and reads only
+        # the few that are set instead of every incident's.
+        caused=Exists(
+            Incident.objects.filter(
+                caused_by_change_id__isnull=False, caused_by_change_id=OuterRef("pk")
+            )
+        )
     )
 
 
@@ -64,22 +70,37 @@ def approval_seconds():
     return SecondsBetween("decided_at", "submitted_at")
 
 
-def change_aggregates() -> dict:
-    return {
-        "total": Count("pk"),
-        "emergency": Count("pk", filter=Q(change_class=ChangeClass.EMERGENCY)),
-        "successful": Count("pk", filter=SUCCESS),
-        "failed": Count("pk", filter=FAILED),
-        "rolled_back": Count("pk", filter=ROLLED_BACK),
-        "rejected": Count("pk", filter=Q(status=CS.REJECTED)),
-        "cancelled": Count("pk", filter=Q(status=CS.CANCELLED)),
-        "caused_incidents": Count("pk", filter=Q(caused=True)),
-        "approval_mean_s": Avg(approval_seconds()),
-        "approval_p90_s": PercentileCont(approval_seconds(), 0.9),
-    }
+# The flags each change carries into the grouped query (reports.grouping counts them).
+FLAGS = {
+    "is_emergency": Q(change_class=ChangeClass.EMERGENCY),
+    "is_successful": SUCCESS,
+    "is_failed": FAILED,
+    "is_rolled_back": ROLLED_BACK,
+    "is_rejected": Q(status=CS.REJECTED),
+    "is_cancelled": Q(status=CS.CANCELLED),
+}
+AGGREGATES = {
+    "total": grouping.count(),
+    "emergency": grouping.count(where="is_emergency"),
+    "successful": grouping.count(where="is_successful"),
+    "failed": grouping.count(where="is_failed"),
+    "rolled_back": grouping.count(where="is_rolled_back"),
+    "rejected": grouping.count(where="is_rejected"),
+    "cancelled": grouping.count(where="is_cancelled"),
+    "caused_incidents": grouping.count(where="caused"),
+    "approval_mean_s": grouping.average("approval_s"),
+    "approval_p90_s": grouping.percentile("approval_s", 0.9),
+}
+FIGURES = list(AGGREGATES)
 
 
-FIGURES = list(change_aggregates())
+def change_rows(params: ReportParams, base):
+    """The planned changes as the rows the grouped figures read: month, class, flags."""
+    return base.annotate(
+        month=month_index("planned_start", params),
+        approval_s=approval_seconds(),
+        **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in FLAGS.items()},
+    ).values("month", "change_class", "caused", "approval_s", *FLAGS)
 
 
 def with_rates(values: dict) -> dict:
@@ -150,35 +171,26 @@ class ChangeReport:
         }
 
 
-def _by_month(params: ReportParams, base) -> Table:
+def _by_month(params: ReportParams, found: list[dict]) -> Table:
     table = Table("by_month", str(_("By month")), columns(Column("label", _("Month"), TEXT)))
     table.note = str(_("By the month of the planned start."))
-    found = {
-        month_key(row["month"]): row
-        for row in base.annotate(month=truncate_month("planned_start", params))
-        .values("month")
-        .annotate(**change_aggregates())
-        .order_by("month")
-    }
+    months = {params.months[row["month"]]: row for row in found}
     for month in params.months:
         table.add(
             {"month": month.isoformat(), "label": month_label(month)}
-            | with_rates(found.get(month, {})),
+            | with_rates(months.get(month, {})),
             _links(params, month=month),
         )
     return table
 
 
-def _by_class(params: ReportParams, base) -> Table:
+def _by_class(params: ReportParams, found: list[dict]) -> Table:
     table = Table("by_class", str(_("By class")), columns(Column("label", _("Class"), TEXT)))
     labels = dict(ChangeClass.choices)
-    found = {
-        row["change_class"]: row
-        for row in base.values("change_class").annotate(**change_aggregates()).order_by()
-    }
+    classes = {row["change_class"]: row for row in found}
     for key in ChangeClass.values:
         table.add(
-            {"key": key, "label": str(labels[key])} | with_rates(found.get(key, {})),
+            {"key": key, "label": str(labels[key])} | with_rates(classes.get(key, {})),
             _links(params, change_class=key),
         )
     return table
@@ -205,7 +217,7 @@ def _caused(params: ReportParams, base) -> Table:
     counts = dict(
         Incident.objects.filter(caused_by_change_id__in=ids)
         .values("caused_by_change_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=count())
         .values_list("caused_by_change_id", "n")
     )
     labels = dict(ChangeClass.choices)
@@ -241,18 +253,12 @@ def _cab(params: ReportParams) -> Table:
         ],
         note=str(_("Meetings by their date; decisions by the month they were taken.")),
     )
-    meetings = {
-        month_key(row["month"]): row
-        for row in CabMeeting.objects.filter(
-            status=CabMeeting.Status.HELD,
-            starts_at__gte=params.start,
-            starts_at__lt=params.end,
-        )
-        .annotate(month=truncate_month("starts_at", params))
-        .values("month")
-        .annotate(meetings=Count("pk", distinct=True), agenda=Count("agenda"))
-        .order_by("month")
-    }
+    held = CabMeeting.objects.filter(
+        status=CabMeeting.Status.HELD, starts_at__gte=params.start, starts_at__lt=params.end
+    )
+    meetings = per_month(
+        held, "starts_at", params, meetings=Count("pk", distinct=True), agenda=Count("agenda")
+    )
     decisions = scoped(
         Change.objects.filter(
             change_class=ChangeClass.MAJOR,
@@ -261,17 +267,14 @@ def _cab(params: ReportParams) -> Table:
         ),
         params,
     )
-    decided = {
-        month_key(row["month"]): row
-        for row in decisions.annotate(month=truncate_month("decided_at", params))
-        .values("month")
-        .annotate(
-            decided=Count("pk"),
-            rejected=Count("pk", filter=Q(status=CS.REJECTED)),
-            decision_mean_s=Avg(approval_seconds()),
-        )
-        .order_by("month")
-    }
+    decided = per_month(
+        decisions,
+        "decided_at",
+        params,
+        decided=count(),
+        rejected=count(Q(status=CS.REJECTED)),
+        decision_mean_s=Avg(approval_seconds()),
+    )
     cab_page = reverse("changes:cab")
     for month in params.months:
         m, d = meetings.get(month, {}), decided.get(month, {})
@@ -293,11 +296,13 @@ def _cab(params: ReportParams) -> Table:
 
 def change_report(params: ReportParams) -> ChangeReport:
     base = planned_changes(params)
-    totals = with_rates(base.aggregate(**change_aggregates()))
+    sets = {"totals": (), "by_month": ("month",), "by_class": ("change_class",)}
+    found = grouping.grouped(change_rows(params, base), grouping.Grouping(sets, AGGREGATES))
+    totals = with_rates(found["totals"][0] if found["totals"] else {})
     totals["_links"] = _links(params)
     report = ChangeReport(params=params, totals=totals)
-    report.tables["by_month"] = _by_month(params, base)
-    report.tables["by_class"] = _by_class(params, base)
+    report.tables["by_month"] = _by_month(params, found["by_month"])
+    report.tables["by_class"] = _by_class(params, found["by_class"])
     report.tables["caused_incidents"] = _caused(params, base)
     report.tables["cab"] = _cab(params)
     return report

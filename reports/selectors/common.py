@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils import formats
 
 from incidents.models import Incident, Status
 
+from ..db import MonthIndex
 from ..models import IncidentFact
 from ..params import ReportParams
 
@@ -19,15 +19,23 @@ def month_label(month: dt.date) -> str:
     return formats.date_format(month, "YEAR_MONTH_FORMAT")
 
 
-def month_key(value) -> dt.date:
-    """A TruncMonth result (aware datetime, or date) as the first day of that month."""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    return value.replace(day=1)
+def count(condition: Q | None = None) -> Count:
+    """COUNT(1) of the rows (matching `condition`): no column to read, so a covering index
+    answers it alone (COUNT(id) fetches each row's id)."""
+    return Count(Value(1), filter=condition)
 
 
-def truncate_month(field: str, params: ReportParams):
-    return TruncMonth(field, tzinfo=params.zone)
+def month_index(field: str, params: ReportParams) -> MonthIndex:
+    """Which month of the report an instant falls in (0 = the first), by the instants the
+    months start at in the report's time zone. Only for rows already within the period."""
+    return MonthIndex(F(field), [params.month_bounds(month)[0] for month in params.months])
+
+
+def per_month(qs: QuerySet, field: str, params: ReportParams, **aggregates) -> dict[dt.date, dict]:
+    """`aggregates` over `qs` (rows within the period) per month of `field`, in one query,
+    keyed by the month's first day; months without rows are missing."""
+    rows = qs.annotate(month=month_index(field, params)).values("month").annotate(**aggregates)
+    return {params.months[row.pop("month")]: row for row in rows.order_by()}
 
 
 def service_touches(params: ReportParams, incident_ref: str = "incident_id") -> Q:

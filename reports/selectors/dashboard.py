@@ -9,20 +9,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from changes.models import ChangeClass
 from changes.models import Status as CS
-from incidents.models import OPEN, ActionItem, Incident
+from incidents.models import OPEN, ActionItem
 
-from .. import drilldown
+from .. import drilldown, grouping
 from ..params import ReportParams, add_months
 from .changes import FAILED, SUCCESS, scoped
-from .common import incident_facts, incident_q, month_key, month_label, truncate_month
+from .common import count, incident_facts, month_label
 from .postmortems import overdue_postmortems
-from .sla import ANY_BREACH, sla_aggregates, with_rates
+from .sla import COUNTS, sla_rows, with_rates
 
 TREND_MONTHS = 6
 URGENT = ["P1", "P2"]
@@ -55,9 +55,14 @@ class Dashboard:
 
 
 def _week_bounds(params: ReportParams, now: dt.datetime) -> tuple[dt.date, dt.date]:
+    """This week's Monday and Sunday in the report's time zone."""
     today = now.astimezone(params.zone).date()
     monday = today - dt.timedelta(days=today.weekday())
     return monday, monday + dt.timedelta(days=6)
+
+
+def _midnight(day: dt.date, params: ReportParams) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=params.zone)
 
 
 WEEK_BUCKETS = [
@@ -75,16 +80,17 @@ def dashboard(params: ReportParams, *, now: dt.datetime | None = None) -> Dashbo
     now = now or timezone.now()
     this_month = now.astimezone(params.zone).date().replace(day=1)
     month = replace(params, first_month=this_month, last_month=this_month)
-    last = replace(
-        params, first_month=add_months(this_month, -1), last_month=add_months(this_month, -1)
+    trend = replace(
+        params, first_month=add_months(this_month, 1 - TREND_MONTHS), last_month=this_month
     )
-    trend = replace(params, first_month=add_months(this_month, 1 - TREND_MONTHS))
     board = Dashboard(params=month)
 
-    open_urgent = Incident.objects.filter(incident_q(params, in_period=False), status__in=OPEN)
-    urgent = open_urgent.aggregate(
-        p1=Count("pk", filter=Q(priority="P1")), p2=Count("pk", filter=Q(priority="P2"))
+    # From the facts (kept current after each commit): the partial index of open incidents
+    # answers this without visiting the incidents.
+    open_urgent = incident_facts(params, in_period=False).filter(
+        status__in=OPEN, priority__in=URGENT
     )
+    urgent = open_urgent.aggregate(p1=count(Q(priority="P1")), p2=count(Q(priority="P2")))
     board.figures.update(open_p1=urgent["p1"], open_p2=urgent["p2"])
     open_states = [str(s) for s in OPEN]
     for key, priority in (("open_p1", "P1"), ("open_p2", "P2")):
@@ -92,8 +98,12 @@ def dashboard(params: ReportParams, *, now: dt.datetime | None = None) -> Dashbo
             params, period=False, priority=priority, statuses=open_states
         )
 
-    sla_now = with_rates(incident_facts(month).aggregate(**sla_aggregates()))
-    sla_before = with_rates(incident_facts(last).aggregate(**sla_aggregates()))
+    # This month, last month and the trend: one grouped count over the trend's facts.
+    by_month = grouping.Grouping({"months": ("month",)}, COUNTS)
+    found = grouping.grouped(sla_rows(trend), by_month)["months"]
+    months = {trend.months[row["month"]]: row for row in found}
+    sla_now = with_rates(months.get(this_month, {}))
+    sla_before = with_rates(months.get(add_months(this_month, -1), {}))
     board.figures.update(
         tickets=sla_now["tickets"],
         response_met_pct=sla_now["response_met_pct"],
@@ -109,41 +119,33 @@ def dashboard(params: ReportParams, *, now: dt.datetime | None = None) -> Dashbo
         response_met_pct=drilldown.incidents(month, breached=False),
         resolution_met_pct=drilldown.incidents(month, breached=False),
     )
-
-    found = {
-        month_key(row["month"]): row
-        for row in incident_facts(trend)
-        .annotate(month=truncate_month("detected_at", trend))
-        .values("month")
-        .annotate(tickets=Count("pk"), breached_tickets=Count("pk", filter=ANY_BREACH))
-        .order_by("month")
-    }
     for m in trend.months:
-        row = found.get(m, {})
+        row = with_rates(months.get(m, {}))
         board.trend.append(
             {
                 "month": m.isoformat(),
                 "label": month_label(m),
-                "tickets": row.get("tickets", 0),
-                "breached_tickets": row.get("breached_tickets", 0),
+                "tickets": row["tickets"],
+                "breached_tickets": row["breached_tickets"],
                 "link": drilldown.incidents(trend, month=m, breached=True),
             }
         )
 
     monday, sunday = _week_bounds(params, now)
+    # Monday 00:00 to the next Monday 00:00 in the report's zone (not the server's).
     week = scoped(
-        Change.objects.filter(planned_start__date__gte=monday, planned_start__date__lte=sunday),
+        Change.objects.filter(
+            planned_start__gte=_midnight(monday, params),
+            planned_start__lt=_midnight(sunday + dt.timedelta(days=1), params),
+        ),
         params,
     )
     counts = week.aggregate(
-        total=Count("pk"),
-        emergency=Count("pk", filter=Q(change_class=ChangeClass.EMERGENCY)),
-        successful=Count("pk", filter=SUCCESS),
-        failed=Count("pk", filter=FAILED),
-        **{
-            f"state_{key}": Count("pk", filter=Q(status__in=states))
-            for key, _label, states in WEEK_BUCKETS
-        },
+        total=count(),
+        emergency=count(Q(change_class=ChangeClass.EMERGENCY)),
+        successful=count(SUCCESS),
+        failed=count(FAILED),
+        **{f"state_{key}": count(Q(status__in=states)) for key, _label, states in WEEK_BUCKETS},
     )
     board.figures.update(changes_this_week=counts["total"], emergency_this_week=counts["emergency"])
     week_link = {"first_day": monday, "last_day": sunday}
@@ -196,8 +198,8 @@ def _releases_and_backups(board: Dashboard, month: ReportParams, now: dt.datetim
             )
         )
     counts = releases.aggregate(
-        shipped=Count("pk", filter=Q(stage=Stage.DONE)),
-        rolled_back=Count("pk", filter=Q(stage=Stage.ROLLED_BACK)),
+        shipped=count(Q(stage=Stage.DONE)),
+        rolled_back=count(Q(stage=Stage.ROLLED_BACK)),
     )
     board.figures.update(
         releases_shipped=counts["shipped"], releases_rolled_back=counts["rolled_back"]

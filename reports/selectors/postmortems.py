@@ -23,7 +23,7 @@ from incidents.models import ActionItem, Incident, Postmortem, PriorityPolicy
 from .. import drilldown
 from ..params import ReportParams, postmortem_due_days
 from ..tables import DATETIME, PERCENT, TEXT, Column, Table, percent
-from .common import incident_facts, month_key, month_label, truncate_month
+from .common import count, incident_facts, month_label, per_month
 
 PM = Postmortem.Status
 ITEM = ActionItem.Status
@@ -84,21 +84,16 @@ def _by_month(params: ReportParams) -> Table:
         note=str(_("By the month the incident was detected.")),
     )
     required = required_q()
-    counted = {
-        month_key(row["month"]): row
-        for row in incident_facts(params)
-        .filter(~Q(postmortem_status="") | required)
-        .annotate(month=truncate_month("detected_at", params))
-        .values("month")
-        .annotate(
-            total=Count("pk", filter=~Q(postmortem_status="")),
-            draft=Count("pk", filter=Q(postmortem_status=PM.DRAFT)),
-            in_review=Count("pk", filter=Q(postmortem_status=PM.IN_REVIEW)),
-            published=Count("pk", filter=Q(postmortem_status=PM.PUBLISHED)),
-            missing=Count("pk", filter=required & Q(postmortem_status="")),
-        )
-        .order_by("month")
-    }
+    counted = per_month(
+        incident_facts(params).filter(~Q(postmortem_status="") | required),
+        "detected_at",
+        params,
+        total=count(~Q(postmortem_status="")),
+        draft=count(Q(postmortem_status=PM.DRAFT)),
+        in_review=count(Q(postmortem_status=PM.IN_REVIEW)),
+        published=count(Q(postmortem_status=PM.PUBLISHED)),
+        missing=count(required & Q(postmortem_status="")),
+    )
     for month in params.months:
         row = counted.get(month, {})
         values = {k: row.get(k, 0) for k in ("total", "draft", "in_review", "published", "missing")}
@@ -175,11 +170,11 @@ ITEM_FIGURES = ["open", "overdue", "done", "cancelled", "total"]
 
 def _item_aggregates(today: dt.date) -> dict:
     return {
-        "open": Count("pk", filter=Q(status=ITEM.OPEN)),
-        "overdue": Count("pk", filter=Q(status=ITEM.OPEN, due_date__lt=today)),
-        "done": Count("pk", filter=Q(status=ITEM.DONE)),
-        "cancelled": Count("pk", filter=Q(status=ITEM.CANCELLED)),
-        "total": Count("pk"),
+        "open": count(Q(status=ITEM.OPEN)),
+        "overdue": count(Q(status=ITEM.OPEN, due_date__lt=today)),
+        "done": count(Q(status=ITEM.DONE)),
+        "cancelled": count(Q(status=ITEM.CANCELLED)),
+        "total": count(),
     }
 
 
@@ -254,7 +249,7 @@ def _recurring_causes(params: ReportParams) -> Table:
     top = list(
         causes.values("root_cause")
         .annotate(
-            incidents=Count("pk"),
+            incidents=count(),
             services=Count("service", distinct=True),
             last_seen=Max("detected_at"),
         )

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Count, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import CharField, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +25,7 @@ from releases.models import FINISHED, Kind, Release, Stage
 from .. import drilldown
 from ..params import ReportParams, add_months
 from ..tables import PERCENT, TEXT, Column, Table, percent
-from .common import month_key, month_label, truncate_month
+from .common import count, month_label, per_month
 
 SENT_BACK = ["fail_test", "fail_staging"]
 IN_FLIGHT = [s for s in Stage.values if s not in FINISHED]
@@ -55,7 +55,7 @@ def _sent_back():
         )
         .order_by()
         .values("object_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=count())
         .values("n")
     )
     return Coalesce(Subquery(events, output_field=IntegerField()), 0)
@@ -63,12 +63,12 @@ def _sent_back():
 
 def release_aggregates() -> dict:
     return {
-        "planned": Count("pk"),
-        "done": Count("pk", filter=Q(stage=Stage.DONE)),
-        "rolled_back": Count("pk", filter=Q(stage=Stage.ROLLED_BACK)),
-        "cancelled": Count("pk", filter=Q(stage=Stage.CANCELLED)),
-        "in_flight": Count("pk", filter=Q(stage__in=IN_FLIGHT)),
-        "hotfixes": Count("pk", filter=Q(kind=Kind.HOTFIX)),
+        "planned": count(),
+        "done": count(Q(stage=Stage.DONE)),
+        "rolled_back": count(Q(stage=Stage.ROLLED_BACK)),
+        "cancelled": count(Q(stage=Stage.CANCELLED)),
+        "in_flight": count(Q(stage__in=IN_FLIGHT)),
+        "hotfixes": count(Q(kind=Kind.HOTFIX)),
         "sent_back": Sum(_sent_back(), default=0),
     }
 
@@ -207,13 +207,7 @@ def release_report(params: ReportParams) -> ReleaseReport:
 
     by_month = Table("by_month", str(_("By month")), columns(Column("label", _("Month"), TEXT)))
     by_month.note = str(_("By the month of the planned date."))
-    found = {
-        month_key(row["month"]): row
-        for row in base.annotate(month=truncate_month("planned_at", params))
-        .values("month")
-        .annotate(**release_aggregates())
-        .order_by("month")
-    }
+    found = per_month(base, "planned_at", params, **release_aggregates())
     for month in params.months:
         by_month.add(
             {"month": month.isoformat(), "label": month_label(month)}

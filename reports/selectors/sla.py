@@ -10,18 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Priority
 from itsm.models import Service, Team
 
-from .. import drilldown
-from ..db import PercentileCont
+from .. import drilldown, grouping
 from ..params import ReportParams
 from ..tables import DATETIME, PERCENT, SECONDS, TEXT, Column, Table, percent
-from .common import incident_facts, month_key, month_label, truncate_month
+from .common import incident_facts, month_index, month_label
 
 RESPONSE_MET = Q(response_s__isnull=False, response_breached_at__isnull=True)
 RESOLUTION_MET = Q(resolution_s__isnull=False, resolution_breached_at__isnull=True)
@@ -29,25 +28,44 @@ ANY_BREACH = Q(response_breached_at__isnull=False) | Q(resolution_breached_at__i
 LATEST_BREACHES = 20
 
 
-def sla_aggregates() -> dict:
-    return {
-        "tickets": Count("pk"),
-        "response_met": Count("pk", filter=RESPONSE_MET),
-        "response_breached": Count("response_breached_at"),
-        "resolution_met": Count("pk", filter=RESOLUTION_MET),
-        "resolution_breached": Count("resolution_breached_at"),
-        "breached_tickets": Count("pk", filter=ANY_BREACH),
-        "mtta_s": Avg("response_s"),
-        "p90_tta_s": PercentileCont("response_s", 0.9),
-        "mttr_s": Avg("resolution_s"),
-        "p90_ttr_s": PercentileCont("resolution_s", 0.9),
-    }
-
+# The flags each row carries into the grouped query (reports.grouping counts them).
+FLAGS = {"response_met": RESPONSE_MET, "resolution_met": RESOLUTION_MET, "any_breach": ANY_BREACH}
+COUNTS = {
+    "tickets": grouping.count(),
+    "response_met": grouping.count(where="response_met"),
+    "response_breached": grouping.count(column="response_breached_at"),
+    "resolution_met": grouping.count(where="resolution_met"),
+    "resolution_breached": grouping.count(column="resolution_breached_at"),
+    "breached_tickets": grouping.count(where="any_breach"),
+}
+MEANS = {
+    "mtta_s": grouping.average("response_s"),
+    "mttr_s": grouping.average("resolution_s"),
+}
+PERCENTILES = {
+    "p90_tta_s": grouping.percentile("response_s", 0.9),
+    "p90_ttr_s": grouping.percentile("resolution_s", 0.9),
+}
+ALL_FIGURES = {**COUNTS, **MEANS, **PERCENTILES}
+# The fact column each breakdown groups on.
+KEYS = {"priority": "priority", "team": "team_id", "service": "service_id"}
 
 FIGURES = [
     "tickets", "response_met", "response_breached", "resolution_met", "resolution_breached",
     "breached_tickets", "mtta_s", "p90_tta_s", "mttr_s", "p90_ttr_s",
 ]  # fmt: skip
+
+
+def sla_rows(params: ReportParams, base=None):
+    """The facts of the report as the rows the grouped figures read: month, keys, flags."""
+    base = incident_facts(params) if base is None else base
+    return base.annotate(
+        month=month_index("detected_at", params),
+        **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in FLAGS.items()},
+    ).values(
+        "month", *KEYS.values(), *FLAGS, "response_s", "resolution_s",
+        "response_breached_at", "resolution_breached_at",
+    )  # fmt: skip
 
 
 def with_rates(values: dict) -> dict:
@@ -141,30 +159,26 @@ BREAKDOWNS = {
 }
 
 
-def _breakdown(params: ReportParams, base, by: str) -> Table:
+def _breakdown(params: ReportParams, found: list[dict], by: str) -> Table:
     title, label = BREAKDOWNS[by]
     table = Table(f"by_{by}", str(title), columns(Column("label", label, TEXT)))
+    key = KEYS[by]
     if by == "priority":
         labels = dict(Priority.choices)
-        for row in base.values("priority").annotate(**sla_aggregates()).order_by("priority"):
-            key = row["priority"]
+        for row in sorted(found, key=lambda row: row[key]):
+            priority = row[key]
             table.add(
-                {"key": key, "label": str(labels.get(key, key)), **with_rates(row)},
-                _links(params, priority=key),
+                {"key": priority, "label": str(labels.get(priority, priority)), **with_rates(row)},
+                _links(params, priority=priority),
             )
         return table
-    # Group on the id (an integer sort), then name the few teams or services in one query.
-    rows = list(base.values(f"{by}_id").annotate(**sla_aggregates()).order_by())
+    # Grouped on the id (an integer), then the few teams or services named in one query.
     model = Team if by == "team" else Service
-    chosen = model.objects.filter(pk__in=[row[f"{by}_id"] for row in rows])
+    chosen = model.objects.filter(pk__in=[row[key] for row in found])
     names = {pk: (slug, name) for pk, slug, name in chosen.values_list("pk", "slug", "name")}
-    rows.sort(key=lambda row: names.get(row[f"{by}_id"], ("", ""))[1])
-    for row in rows:
-        slug, name = names.get(row[f"{by}_id"], ("", "?"))
-        table.add(
-            {"key": slug, "label": name, **with_rates(row)},
-            _links(params, **{by: slug}),
-        )
+    for row in sorted(found, key=lambda row: names.get(row[key], ("", ""))[1]):
+        slug, name = names.get(row[key], ("", "?"))
+        table.add({"key": slug, "label": name, **with_rates(row)}, _links(params, **{by: slug}))
     if by == "service":
         table.note = str(
             _(
@@ -175,35 +189,55 @@ def _breakdown(params: ReportParams, base, by: str) -> Table:
     return table
 
 
-def sla_report(params: ReportParams, *, by: tuple[str, ...] = ("priority",)) -> SlaReport:
-    """Totals, months and the chosen breakdowns: one aggregate query each, over the facts.
+# The p90s sort every value of each group they are computed for: besides the period and
+# each breakdown row, months get theirs only in short periods (a year's twelve would sort
+# the year's incidents once more per clock, the dearest part of the report at scale).
+P90_MONTHS = 3
 
-    Every breakdown sorts a period's incidents for its percentiles, so the page shows one
-    at a time (tabs) and stays fast at a million incidents; the API may ask for several.
-    """
-    base = incident_facts(params)
-    totals = with_rates(base.aggregate(**sla_aggregates()))
+
+def sla_figures(params: ReportParams, by: tuple[str, ...] = ()) -> dict[str, list[dict]]:
+    """Totals, months and the breakdowns `by` (one statement): counts, means and p90s."""
+    months = {"by_month": ("month",)}
+    with_p90 = {"totals": (), **{f"by_{name}": (KEYS[name],) for name in by}}
+    if len(params.months) <= P90_MONTHS:
+        return grouping.grouped(
+            sla_rows(params), grouping.Grouping({**with_p90, **months}, ALL_FIGURES)
+        )
+    return grouping.grouped(
+        sla_rows(params),
+        grouping.Grouping(with_p90, ALL_FIGURES),
+        grouping.Grouping(months, {**COUNTS, **MEANS}),
+    )
+
+
+def sla_report(params: ReportParams, *, by: tuple[str, ...] = ("priority",)) -> SlaReport:
+    """Totals, months and the chosen breakdowns (one grouped query), the latest breaches."""
+    found = sla_figures(params, by)
+    totals = with_rates(found["totals"][0] if found["totals"] else {})
     totals["_links"] = _links(params)
     report = SlaReport(params=params, totals=totals)
 
     by_month = Table("by_month", str(_("By month")), columns(Column("label", _("Month"), TEXT)))
-    found = {
-        month_key(row["month"]): row
-        for row in base.annotate(month=truncate_month("detected_at", params))
-        .values("month")
-        .annotate(**sla_aggregates())
-        .order_by("month")
-    }
+    months = {params.months[row["month"]]: row for row in found["by_month"]}
     for month in params.months:
-        row = with_rates(found.get(month, {}))
         by_month.add(
-            {"month": month.isoformat(), "label": month_label(month), **row},
+            {"month": month.isoformat(), "label": month_label(month)}
+            | with_rates(months.get(month, {})),
             _links(params, month=month),
+        )
+    if len(params.months) > P90_MONTHS:
+        by_month.columns = [c for c in by_month.columns if c.key not in PERCENTILES]
+        by_month.note = str(
+            _(
+                "Monthly p90 times are shown for periods of up to %(count)s months; for a "
+                "longer period, see the totals and the breakdown."
+            )
+            % {"count": P90_MONTHS}
         )
     report.tables["by_month"] = by_month
     for name in by:
-        report.tables[f"by_{name}"] = _breakdown(params, base, name)
-    report.tables["breaches"] = _latest_breaches(params, base)
+        report.tables[f"by_{name}"] = _breakdown(params, found[f"by_{name}"], name)
+    report.tables["breaches"] = _latest_breaches(params, incident_facts(params))
     return report
 
 
