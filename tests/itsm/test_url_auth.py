@@ -5,10 +5,10 @@ here on purpose, each with the reason it is public.
 """
 
 import re
-import uuid
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.itsm.routes import routes, sample_path
 
 pytestmark = pytest.mark.django_db
 
@@ -28,38 +28,12 @@ PUBLIC_PREFIXES = {
 # monitoring system cannot log in): anonymous requests with a wrong secret must fail.
 SECRET_URL_NAMES = re.compile(r"(ical|feed|intake)", re.IGNORECASE)
 
-CONVERTER_SAMPLES = {"int": "1", "slug": "x", "str": "x", "uuid": str(uuid.uuid4()), "path": "x"}
-
-
-def _walk(patterns, prefix="", namespace=""):
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
-            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
-        elif isinstance(p, URLPattern):
-            yield prefix + str(p.pattern), f"{namespace}{p.name}" if p.name else ""
-
-
-def _sample_path(route: str) -> str | None:
-    if "format" in route or route.endswith("api/v1/") and route != "api/v1/":
-        return None  # DRF's format-suffix twins and the API catch-all
-    # DRF routers use regex routes: ^things/(?P<pk>[^/.]+)/$
-    route = route.replace("^", "").replace("$", "")
-    route = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route)
-    if "(" in route or "\\" in route:
-        return None
-    path = re.sub(
-        r"<(?:(\w+):)?(\w+)>", lambda m: CONVERTER_SAMPLES.get(m.group(1) or "str", "x"), route
-    )
-    return "/" + path
-
-
-ROUTES = sorted({(r, n) for r, n in _walk(get_resolver().url_patterns) if _sample_path(r)})
+ROUTES = routes()
 
 
 @pytest.mark.parametrize(("route", "name"), ROUTES, ids=[r for r, _ in ROUTES])
 def test_anonymous_visitors_are_refused(client, route, name):
-    path = _sample_path(route)
+    path = sample_path(route)
     if any(path.startswith(prefix) for prefix in PUBLIC_PREFIXES):
         return
     response = client.get(path)
