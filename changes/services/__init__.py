@@ -31,6 +31,7 @@ from .lifecycle import (
 )
 from .templates import (
     template_approve,
+    template_check_editable,
     template_new_version,
     template_propose,
     template_reject,
@@ -48,6 +49,7 @@ __all__ = [
     "change_reject", "change_remind_approvers", "change_request_approval",
     "change_reschedule", "change_roll_back", "change_schedule", "change_start",
     "change_start_review", "change_submit", "change_update", "change_verify", "change_vote",
-    "policy_update", "template_approve", "template_new_version", "template_propose",
+    "policy_update", "template_approve", "template_check_editable",
+    "template_new_version", "template_propose",
     "template_reject", "template_retire", "template_update",
 ]  # fmt: skip

@@ -60,6 +60,17 @@ def template_propose(
     return template
 
 
+def template_check_editable(*, template: StandardTemplate, actor: User) -> None:
+    """Only the proposer or an approver edits a template (403), and only while it is
+    proposed (409). The edit page asks this before it shows the form."""
+    if actor.pk != template.proposed_by_id and not actor.has_perm(
+        "changes.approve_standardtemplate"
+    ):
+        raise PermissionDenied(_("Only the proposer may edit this template."))
+    if template.status != TemplateStatus.PROPOSED:
+        raise Conflict(_("Only a proposed template can be edited; propose a new version."))
+
+
 @transaction.atomic
 def template_update(
     *, template_id: int, actor: User, source: str, services: Iterable[Service] | None = None,
@@ -67,12 +78,7 @@ def template_update(
 ) -> StandardTemplate:  # fmt: skip
     """A proposal can be corrected until it is decided; an approved version never changes."""
     template = _lock(template_id)
-    if template.status != TemplateStatus.PROPOSED:
-        raise Conflict(_("Only a proposed template can be edited; propose a new version."))
-    if actor.pk != template.proposed_by_id and not actor.has_perm(
-        "changes.approve_standardtemplate"
-    ):
-        raise PermissionDenied(_("Only the proposer may edit this template."))
+    template_check_editable(template=template, actor=actor)
     _validate(fields)
     for name, value in fields.items():
         setattr(template, name, value)

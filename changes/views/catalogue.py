@@ -64,6 +64,10 @@ def template_form(request, pk: int | None = None):
     template = get_object_or_404(StandardTemplate, pk=pk) if pk else None
     if template is None and not request.user.has_perm("changes.propose_standardtemplate"):
         raise PermissionDenied
+    if template is not None and not run_action(
+        request, lambda: svc.template_check_editable(template=template, actor=request.user)
+    ):
+        return redirect(template)
     form = forms.TemplateForm(request.POST or None, instance=template)
     if request.method == "POST":
         data = form.cleaned_data if form.is_valid() else {}

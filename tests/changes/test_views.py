@@ -11,7 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from changes import services as svc
-from changes.models import Approval, Change, ChangeClassPolicy, Comment, WorkLogEntry
+from changes.models import (
+    Approval,
+    Change,
+    ChangeClassPolicy,
+    Comment,
+    StandardTemplate,
+    WorkLogEntry,
+)
 from itsm import roles
 from tests.changes.factories import (
     ChangeFactory,
@@ -361,6 +368,19 @@ def test_template_pages_propose_approve_and_version(client, people):
     assert StandardTemplate.objects.get().status == "approved"
     client.post(reverse("changes:template_action", args=[template.pk, "new_version"]))
     assert StandardTemplate.objects.filter(family=template.family).count() == 2
+
+
+def test_the_template_edit_page_is_only_for_its_proposer_and_approvers(client, people):
+    template = TemplateFactory(proposed_by=people.requester, status="proposed")
+    edit = reverse("changes:template_edit", args=[template.pk])
+    client.force_login(people.outsider)
+    assert client.get(edit).status_code == 403
+    for user in (people.requester, people.manager):
+        client.force_login(user)
+        assert client.get(edit).status_code == 200
+    StandardTemplate.objects.filter(pk=template.pk).update(status="approved")
+    response = client.get(edit)  # an approved version never changes: back to its page
+    assert response.status_code == 302 and response["Location"] == template.get_absolute_url()
 
 
 def test_cab_meeting_pages(client, people):
