@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from itsm.business_time import add_business_days
 from itsm.models import BusinessCalendar, Service
 
@@ -20,6 +22,7 @@ CALENDAR = "calendar"
 BUSINESS = "business"
 RESPONSE = "response"
 RESOLUTION = "resolution"
+CLOCK_LABELS = {RESPONSE: _("Response"), RESOLUTION: _("Resolution")}
 
 
 @dataclass(frozen=True)

@@ -24,3 +24,17 @@ def get_handler(kind: str) -> Handler:
 
 def registered_kinds() -> list[str]:
     return sorted(_handlers)
+
+
+# Clock names are codes ("response"); the app that starts a clock names it for people.
+_clock_labels: dict[str, object] = {}
+
+
+def register_clock_labels(labels: dict[str, object]) -> None:
+    """Translatable labels (gettext_lazy) by clock name, shown by timers/_clocks.html."""
+    _clock_labels.update(labels)
+
+
+def clock_label(name: str) -> str:
+    label = _clock_labels.get(name)
+    return str(label) if label is not None else name.replace("_", " ").capitalize()

@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Incident
+from incidents.sla import CLOCK_LABELS
 from itsm.models import AuditEvent
 from itsm.timers.models import Clock
 
 CLOCK_ORDER = {"response": 0, "resolution": 1}
-CLOCK_LABELS = {"response": _("Response"), "resolution": _("Resolution")}
 MAX_EVENTS = 300
 
 

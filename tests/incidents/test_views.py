@@ -166,6 +166,18 @@ def test_timeline_names_states_by_their_translated_labels(world, client):
     assert "detected →" not in page and "→ acknowledged" not in page
 
 
+def test_clock_names_are_labels_in_the_reader_language(world, client):
+    incident = report(world, priority="P1")
+    user = world.user("oncall")
+    user.language = "ko"
+    user.save()
+    client = login(client, world)
+    client.cookies["django_language"] = "ko"
+    page = client.get(incident.get_absolute_url()).content.decode()
+    assert '<th scope="row">응답</th>' in page and '<th scope="row">해결</th>' in page
+    assert "Response" not in page and "Resolution" not in page
+
+
 def test_page_form_errors_are_flashed_not_500(world, client):
     incident = drive(world, report(world), Status.ACKNOWLEDGED)
     response = login(client, world).post(

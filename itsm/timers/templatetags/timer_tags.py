@@ -2,7 +2,15 @@ from datetime import timedelta
 
 from django import template
 
+from ..registry import clock_label as _clock_label
+
 register = template.Library()
+
+
+@register.filter
+def clock_label(name: str) -> str:
+    """The clock's name in the reader's language, as its app registered it."""
+    return _clock_label(name)
 
 
 @register.filter
