@@ -84,6 +84,7 @@ GET /changes/{pk}/delete/                                            302  405 40
 GET /changes/{pk}/do/{verb}/                                         302  405 405    405  405    405 405 405  405 405
 GET /changes/{pk}/edit/                                              302  200 403    403  200    403 403 403  403 200
 GET /changes/{pk}/work-log/                                          302  405 405    405  405    405 405 405  405 405
+GET /favicon.ico                                                     301  301 301    301  301    301 301 301  301 301
 GET /healthz                                                         200  200 200    200  200    200 200 200  200 200
 GET /incidents/                                                      302  200 200    200  200    200 200 200  200 200
 GET /incidents/action-items/                                         302  200 200    200  200    200 200 200  200 200
