@@ -107,41 +107,23 @@ def sla_incident(request, pk: int):
     return render(request, "reports/sla_incident.html", {"explanation": explain(incident)})
 
 
-def postmortems(request):
-    require_reader(request.user)
-    form, params = _filters(request)
-    with report_session():
-        report = postmortem_report(params)
-    return _export(request, report, "postmortems") or render(
-        request, "reports/postmortems.html", _context(request, form, report)
-    )
+def _report_page(build, name: str):
+    """A report page: the filters, one selector in a report session, the page or a CSV."""
+
+    def page(request):
+        require_reader(request.user)
+        form, params = _filters(request)
+        with report_session():
+            report = build(params)
+        return _export(request, report, name) or render(
+            request, f"reports/{name}.html", _context(request, form, report)
+        )
+
+    page.__name__ = page.__qualname__ = name
+    return page
 
 
-def changes(request):
-    require_reader(request.user)
-    form, params = _filters(request)
-    with report_session():
-        report = change_report(params)
-    return _export(request, report, "changes") or render(
-        request, "reports/changes.html", _context(request, form, report)
-    )
-
-
-def releases(request):
-    require_reader(request.user)
-    form, params = _filters(request)
-    with report_session():
-        report = release_report(params)
-    return _export(request, report, "releases") or render(
-        request, "reports/releases.html", _context(request, form, report)
-    )
-
-
-def backups(request):
-    require_reader(request.user)
-    form, params = _filters(request)
-    with report_session():
-        report = backup_report(params)
-    return _export(request, report, "backups") or render(
-        request, "reports/backups.html", _context(request, form, report)
-    )
+postmortems = _report_page(postmortem_report, "postmortems")
+changes = _report_page(change_report, "changes")
+releases = _report_page(release_report, "releases")
+backups = _report_page(backup_report, "backups")

@@ -7,6 +7,7 @@ Every serializer name starts with "Report" so the OpenAPI components stay unique
 from rest_framework import serializers as s
 
 from ..params import DEFAULT_MONTHS, MAX_MONTHS
+from ..selectors.sla import P90_MONTHS
 
 
 class ReportQuerySerializer(s.Serializer):
@@ -49,26 +50,71 @@ def _links():
     return s.DictField(child=s.CharField(), required=False)
 
 
-class ReportSlaFiguresSerializer(s.Serializer):
-    tickets = s.IntegerField()
-    response_met = s.IntegerField()
-    response_breached = s.IntegerField()
-    response_met_pct = s.FloatField(allow_null=True)
-    resolution_met = s.IntegerField()
-    resolution_breached = s.IntegerField()
-    resolution_met_pct = s.FloatField(allow_null=True)
-    breached_tickets = s.IntegerField(help_text="Incidents with a breach of either clock.")
-    mtta_s = s.FloatField(allow_null=True, help_text="Mean time to acknowledge (counted).")
-    p90_tta_s = s.FloatField(allow_null=True)
-    mttr_s = s.FloatField(allow_null=True, help_text="Mean time to resolve (counted).")
-    p90_ttr_s = s.FloatField(allow_null=True)
-    links = _links()
+class ReportBodySerializer(s.Serializer):
+    """What every report answers first: the filters it applied."""
+
+    filters = ReportFiltersSerializer()
 
 
-class ReportSlaRowSerializer(ReportSlaFiguresSerializer):
-    key = s.CharField(required=False, help_text="Priority, team slug or service slug.")
-    month = s.DateField(required=False)
+class ReportMonthSerializer(s.Serializer):
+    """A row of a per-month table: the month (its first day) and its label."""
+
+    month = s.DateField()
     label = s.CharField()
+
+
+def figures(
+    name: str,
+    *,
+    base: type[s.Serializer] = s.Serializer,
+    counts: str = "",
+    numbers: str = "",
+    help: dict[str, str] | None = None,
+    links: bool = True,
+    **fields,
+) -> type[s.Serializer]:
+    """A serializer of report figures named `name`: `counts` are integers, `numbers` (rates,
+    means, durations) are null where there is nothing to divide or measure; `help` documents
+    some of them, `fields` adds others, `links` the drill-down URLs of the figures."""
+    help = help or {}
+    declared = {key: s.IntegerField(help_text=help.get(key)) for key in counts.split()}
+    for key in numbers.split():
+        declared[key] = s.FloatField(allow_null=True, help_text=help.get(key))
+    declared.update(fields)
+    if links:
+        declared["links"] = _links()
+    return type(base)(f"{name}Serializer", (base,), {**declared, "__module__": __name__})
+
+
+def _row(figures: type[s.Serializer], key_help: str) -> type[s.Serializer]:
+    """A row of a table of `figures`: a month's, or a key's (priority, class, ...), labelled."""
+    fields = {
+        "key": s.CharField(required=False, help_text=key_help),
+        "month": s.DateField(required=False),
+        "label": s.CharField(),
+        "__module__": __name__,
+    }
+    return type(figures)(figures.__name__.replace("Figures", "Row"), (figures,), fields)
+
+
+ReportSlaFiguresSerializer = figures(
+    "ReportSlaFigures",
+    counts="tickets response_met response_breached resolution_met resolution_breached "
+    "breached_tickets",
+    numbers="response_met_pct resolution_met_pct mtta_s p90_tta_s mttr_s p90_ttr_s",
+    help={
+        "breached_tickets": "Incidents with a breach of either clock.",
+        "mtta_s": "Mean time to acknowledge (counted).",
+        "mttr_s": "Mean time to resolve (counted).",
+        "p90_tta_s": "p90 time to acknowledge; in month rows only for periods of up to "
+        f"{P90_MONTHS} months (null above).",
+        "p90_ttr_s": "p90 time to resolve; in month rows only for periods of up to "
+        f"{P90_MONTHS} months (null above).",
+    },
+)
+
+
+ReportSlaRowSerializer = _row(ReportSlaFiguresSerializer, "Priority, team slug or service slug.")
 
 
 class ReportSlaBreachSerializer(s.Serializer):
@@ -83,8 +129,7 @@ class ReportSlaBreachSerializer(s.Serializer):
     links = _links()
 
 
-class ReportSlaSerializer(s.Serializer):
-    filters = ReportFiltersSerializer()
+class ReportSlaSerializer(ReportBodySerializer):
     totals = ReportSlaFiguresSerializer()
     by_month = ReportSlaRowSerializer(many=True)
     by_priority = ReportSlaRowSerializer(many=True, required=False)
@@ -137,16 +182,13 @@ class ReportSlaIncidentSerializer(s.Serializer):
     events = ReportSlaEventSerializer(many=True)
 
 
-class ReportPostmortemMonthSerializer(s.Serializer):
-    month = s.DateField()
-    label = s.CharField()
-    total = s.IntegerField()
-    draft = s.IntegerField()
-    in_review = s.IntegerField()
-    published = s.IntegerField()
-    missing = s.IntegerField(help_text="Required but no postmortem started.")
-    published_pct = s.FloatField(allow_null=True)
-    links = _links()
+ReportPostmortemMonthSerializer = figures(
+    "ReportPostmortemMonth",
+    base=ReportMonthSerializer,
+    counts="total draft in_review published missing",
+    numbers="published_pct",
+    help={"missing": "Required but no postmortem started."},
+)
 
 
 class ReportOverduePostmortemSerializer(s.Serializer):
@@ -161,15 +203,12 @@ class ReportOverduePostmortemSerializer(s.Serializer):
     links = _links()
 
 
-class ReportActionItemRowSerializer(s.Serializer):
-    key = s.CharField(help_text="Owner username or team slug.")
-    label = s.CharField()
-    open = s.IntegerField()
-    overdue = s.IntegerField()
-    done = s.IntegerField()
-    cancelled = s.IntegerField()
-    total = s.IntegerField()
-    links = _links()
+ReportActionItemRowSerializer = figures(
+    "ReportActionItemRow",
+    counts="open overdue done cancelled total",
+    key=s.CharField(help_text="Owner username or team slug."),
+    label=s.CharField(),
+)
 
 
 class ReportRootCauseSerializer(s.Serializer):
@@ -180,18 +219,13 @@ class ReportRootCauseSerializer(s.Serializer):
     examples = s.CharField()
 
 
-class ReportPostmortemTotalsSerializer(s.Serializer):
-    postmortems = s.IntegerField()
-    published = s.IntegerField()
-    missing = s.IntegerField()
-    overdue_postmortems = s.IntegerField()
-    open_items = s.IntegerField()
-    overdue_items = s.IntegerField()
-    links = _links()
+ReportPostmortemTotalsSerializer = figures(
+    "ReportPostmortemTotals",
+    counts="postmortems published missing overdue_postmortems open_items overdue_items",
+)
 
 
-class ReportPostmortemsSerializer(s.Serializer):
-    filters = ReportFiltersSerializer()
+class ReportPostmortemsSerializer(ReportBodySerializer):
     totals = ReportPostmortemTotalsSerializer()
     by_month = ReportPostmortemMonthSerializer(many=True)
     overdue_postmortems = ReportOverduePostmortemSerializer(many=True)
@@ -200,26 +234,14 @@ class ReportPostmortemsSerializer(s.Serializer):
     recurring_causes = ReportRootCauseSerializer(many=True)
 
 
-class ReportChangeFiguresSerializer(s.Serializer):
-    total = s.IntegerField()
-    emergency = s.IntegerField()
-    emergency_share = s.FloatField(allow_null=True)
-    successful = s.IntegerField()
-    failed = s.IntegerField()
-    rolled_back = s.IntegerField()
-    success_rate = s.FloatField(allow_null=True)
-    rejected = s.IntegerField()
-    cancelled = s.IntegerField()
-    caused_incidents = s.IntegerField()
-    approval_mean_s = s.FloatField(allow_null=True)
-    approval_p90_s = s.FloatField(allow_null=True)
-    links = _links()
+ReportChangeFiguresSerializer = figures(
+    "ReportChangeFigures",
+    counts="total emergency successful failed rolled_back rejected cancelled caused_incidents",
+    numbers="emergency_share success_rate approval_mean_s approval_p90_s",
+)
 
 
-class ReportChangeRowSerializer(ReportChangeFiguresSerializer):
-    key = s.CharField(required=False, help_text="Change class.")
-    month = s.DateField(required=False)
-    label = s.CharField()
+ReportChangeRowSerializer = _row(ReportChangeFiguresSerializer, "Change class.")
 
 
 class ReportCausingChangeSerializer(s.Serializer):
@@ -231,20 +253,15 @@ class ReportCausingChangeSerializer(s.Serializer):
     links = _links()
 
 
-class ReportCabMonthSerializer(s.Serializer):
-    month = s.DateField()
-    label = s.CharField()
-    meetings = s.IntegerField()
-    agenda = s.IntegerField()
-    decided = s.IntegerField()
-    approved = s.IntegerField()
-    rejected = s.IntegerField()
-    decision_mean_s = s.FloatField(allow_null=True)
-    links = _links()
+ReportCabMonthSerializer = figures(
+    "ReportCabMonth",
+    base=ReportMonthSerializer,
+    counts="meetings agenda decided approved rejected",
+    numbers="decision_mean_s",
+)
 
 
-class ReportChangesSerializer(s.Serializer):
-    filters = ReportFiltersSerializer()
+class ReportChangesSerializer(ReportBodySerializer):
     totals = ReportChangeFiguresSerializer()
     by_month = ReportChangeRowSerializer(many=True)
     by_class = ReportChangeRowSerializer(many=True)
@@ -252,12 +269,13 @@ class ReportChangesSerializer(s.Serializer):
     cab = ReportCabMonthSerializer(many=True)
 
 
-class ReportTrendSerializer(s.Serializer):
-    month = s.DateField()
-    label = s.CharField()
-    tickets = s.IntegerField()
-    breached_tickets = s.IntegerField()
-    link = s.CharField()
+ReportTrendSerializer = figures(
+    "ReportTrend",
+    base=ReportMonthSerializer,
+    counts="tickets breached_tickets",
+    links=False,
+    link=s.CharField(),
+)
 
 
 class ReportWeekBucketSerializer(s.Serializer):
@@ -267,28 +285,23 @@ class ReportWeekBucketSerializer(s.Serializer):
     link = s.CharField()
 
 
-class ReportDashboardFiguresSerializer(s.Serializer):
-    open_p1 = s.IntegerField()
-    open_p2 = s.IntegerField()
-    tickets = s.IntegerField()
-    response_met_pct = s.FloatField(allow_null=True)
-    resolution_met_pct = s.FloatField(allow_null=True)
-    breached_tickets = s.IntegerField()
-    last_response_met_pct = s.FloatField(allow_null=True)
-    last_resolution_met_pct = s.FloatField(allow_null=True)
-    last_breached_tickets = s.IntegerField()
-    changes_this_week = s.IntegerField()
-    emergency_this_week = s.IntegerField()
-    overdue_postmortems = s.IntegerField()
-    overdue_items = s.IntegerField()
-    releases_shipped = s.IntegerField(help_text="Releases done this month.")
-    releases_rolled_back = s.IntegerField(help_text="Releases rolled back this month.")
-    backups_breached = s.IntegerField(help_text="Backup targets past their RPO now.")
+ReportDashboardFiguresSerializer = figures(
+    "ReportDashboardFigures",
+    counts="open_p1 open_p2 tickets breached_tickets last_breached_tickets changes_this_week "
+    "emergency_this_week overdue_postmortems overdue_items releases_shipped "
+    "releases_rolled_back backups_breached",
+    numbers="response_met_pct resolution_met_pct last_response_met_pct last_resolution_met_pct",
+    help={
+        "releases_shipped": "Releases done this month.",
+        "releases_rolled_back": "Releases rolled back this month.",
+        "backups_breached": "Backup targets past their RPO now.",
+    },
+    links=False,
+)
 
 
-class ReportDashboardSerializer(s.Serializer):
+class ReportDashboardSerializer(ReportBodySerializer):
     month = s.DateField()
-    filters = ReportFiltersSerializer()
     figures = ReportDashboardFiguresSerializer()
     links = _links()
     trend = ReportTrendSerializer(many=True)
@@ -297,55 +310,41 @@ class ReportDashboardSerializer(s.Serializer):
     week_last_day = s.DateField()
 
 
-class ReportReleaseFiguresSerializer(s.Serializer):
-    planned = s.IntegerField()
-    done = s.IntegerField(help_text="Shipped: the release reached done.")
-    rolled_back = s.IntegerField()
-    rollback_rate = s.FloatField(allow_null=True)
-    cancelled = s.IntegerField()
-    in_flight = s.IntegerField()
-    hotfixes = s.IntegerField()
-    sent_back = s.IntegerField(help_text="Times test or staging sent a release back.")
-    links = _links()
+ReportReleaseFiguresSerializer = figures(
+    "ReportReleaseFigures",
+    counts="planned done rolled_back cancelled in_flight hotfixes sent_back",
+    numbers="rollback_rate",
+    help={
+        "done": "Shipped: the release reached done.",
+        "sent_back": "Times test or staging sent a release back.",
+    },
+)
 
 
-class ReportReleaseRowSerializer(ReportReleaseFiguresSerializer):
-    key = s.CharField(required=False, help_text="Release kind.")
-    month = s.DateField(required=False)
-    label = s.CharField()
+ReportReleaseRowSerializer = _row(ReportReleaseFiguresSerializer, "Release kind.")
 
 
-class ReportDoraMonthSerializer(s.Serializer):
-    month = s.DateField()
-    label = s.CharField()
-    deployments = s.IntegerField()
-    change_failure_rate = s.FloatField(allow_null=True)
-    lead_time_h = s.FloatField(allow_null=True)
-    time_to_restore_h = s.FloatField(allow_null=True)
-    links = _links()
+ReportDoraMonthSerializer = figures(
+    "ReportDoraMonth",
+    base=ReportMonthSerializer,
+    counts="deployments",
+    numbers="change_failure_rate lead_time_h time_to_restore_h",
+)
 
 
-class ReportReleasesSerializer(s.Serializer):
-    filters = ReportFiltersSerializer()
+class ReportReleasesSerializer(ReportBodySerializer):
     totals = ReportReleaseFiguresSerializer()
     by_month = ReportReleaseRowSerializer(many=True)
     by_kind = ReportReleaseRowSerializer(many=True)
     dora = ReportDoraMonthSerializer(many=True)
 
 
-class ReportBackupMonthSerializer(s.Serializer):
-    month = s.DateField()
-    label = s.CharField()
-    runs = s.IntegerField()
-    verified = s.IntegerField()
-    unverified = s.IntegerField()
-    failed = s.IntegerField()
-    success_rate = s.FloatField(allow_null=True)
-    drills = s.IntegerField()
-    drills_passed = s.IntegerField()
-    drills_within_rto = s.IntegerField()
-    rpo_breaches = s.IntegerField()
-    links = _links()
+ReportBackupMonthSerializer = figures(
+    "ReportBackupMonth",
+    base=ReportMonthSerializer,
+    counts="runs verified unverified failed drills drills_passed drills_within_rto rpo_breaches",
+    numbers="success_rate",
+)
 
 
 class ReportBackupTargetSerializer(s.Serializer):
@@ -362,22 +361,14 @@ class ReportBackupTargetSerializer(s.Serializer):
     links = _links()
 
 
-class ReportBackupTotalsSerializer(s.Serializer):
-    targets = s.IntegerField()
-    rpo_met = s.IntegerField()
-    rpo_at_risk = s.IntegerField()
-    rpo_breached = s.IntegerField()
-    rpo_none = s.IntegerField()
-    rule_321_met = s.IntegerField()
-    drills_overdue = s.IntegerField()
-    runs = s.IntegerField()
-    failed_runs = s.IntegerField()
-    rpo_breaches = s.IntegerField()
-    links = _links()
+ReportBackupTotalsSerializer = figures(
+    "ReportBackupTotals",
+    counts="targets rpo_met rpo_at_risk rpo_breached rpo_none rule_321_met drills_overdue "
+    "runs failed_runs rpo_breaches",
+)
 
 
-class ReportBackupsSerializer(s.Serializer):
-    filters = ReportFiltersSerializer()
+class ReportBackupsSerializer(ReportBodySerializer):
     totals = ReportBackupTotalsSerializer()
     by_month = ReportBackupMonthSerializer(many=True)
     compliance = ReportBackupTargetSerializer(many=True)

@@ -6,11 +6,14 @@ in the browser, the CSV export and here. Bad filters are a 400 with the form's m
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from incidents.models import Incident
@@ -58,11 +61,49 @@ def rows(table: Table) -> list[dict]:
 
 
 def figures(totals: dict) -> dict:
-    return {**{k: v for k, v in totals.items() if not k.startswith("_")}, "links": totals["_links"]}
+    return {
+        **{k: v for k, v in totals.items() if not k.startswith("_") and k != "dora_page"},
+        "links": totals["_links"],
+    }
+
+
+def report_body(params: ReportParams, report) -> dict:
+    """A report's filters, totals and every table, as the response serializers read them."""
+    return {
+        "filters": filters(params),
+        "totals": figures(report.totals),
+        **{name: rows(table) for name, table in report.tables.items()},
+    }
 
 
 class ReportView(APIView):
     permission_classes = [IsAuthenticated, CanReadReports]
+
+
+class TableReportView(ReportView):
+    """A report of the common filters: one selector, its figures through one serializer."""
+
+    build: Callable[[ReportParams], object]
+    serializer: type[Serializer]
+
+    def get(self, request):
+        params = params_from(request)
+        with report_session():
+            report = self.build(params)
+        return Response(self.serializer(report_body(params, report)).data)
+
+
+def table_report(name: str, build, serializer, *, summary: str, description: str):
+    """The documented API view of a report that takes the common filters."""
+    view = type(name, (TableReportView,), {"build": staticmethod(build), "serializer": serializer})
+    schema = extend_schema(
+        operation_id=f"reports_{build.__name__.removesuffix('_report')}s",
+        summary=summary,
+        description=description,
+        parameters=[s.ReportQuerySerializer],
+        responses=serializer,
+    )
+    return extend_schema_view(get=schema)(view)
 
 
 BY = OpenApiParameter(
@@ -92,12 +133,7 @@ class SlaReportView(ReportView):
             raise ValidationError({"by": [f"Unknown breakdown: {', '.join(unknown)}"]})
         with report_session():
             report = sla_report(params, by=tuple(dict.fromkeys(by)))
-        body = {
-            "filters": filters(params),
-            "totals": figures(report.totals),
-            **{name: rows(table) for name, table in report.tables.items()},
-        }
-        return Response(s.ReportSlaSerializer(body).data)
+        return Response(s.ReportSlaSerializer(report_body(params, report)).data)
 
 
 class SlaIncidentView(ReportView):
@@ -150,49 +186,6 @@ class SlaIncidentView(ReportView):
         return Response(s.ReportSlaIncidentSerializer(body).data)
 
 
-class PostmortemReportView(ReportView):
-    @extend_schema(
-        operation_id="reports_postmortems",
-        summary="Postmortem report",
-        description="Postmortems by month and status, overdue postmortems, action items by "
-        "owner and team (as of today), recurring root causes.",
-        parameters=[s.ReportQuerySerializer],
-        responses=s.ReportPostmortemsSerializer,
-    )
-    def get(self, request):
-        params = params_from(request)
-        with report_session():
-            report = postmortem_report(params)
-        body = {
-            "filters": filters(params),
-            "totals": figures(report.totals),
-            **{name: rows(table) for name, table in report.tables.items()},
-        }
-        return Response(s.ReportPostmortemsSerializer(body).data)
-
-
-class ChangeReportView(ReportView):
-    @extend_schema(
-        operation_id="reports_changes",
-        summary="Change report",
-        description="Changes by planned month and class: outcomes, success rate, emergency "
-        "share, rollbacks, changes that caused incidents, approval times, CAB throughput. "
-        "`priority` does not apply to changes.",
-        parameters=[s.ReportQuerySerializer],
-        responses=s.ReportChangesSerializer,
-    )
-    def get(self, request):
-        params = params_from(request)
-        with report_session():
-            report = change_report(params)
-        body = {
-            "filters": filters(params),
-            "totals": figures(report.totals),
-            **{name: rows(table) for name, table in report.tables.items()},
-        }
-        return Response(s.ReportChangesSerializer(body).data)
-
-
 class DashboardView(ReportView):
     @extend_schema(
         operation_id="reports_dashboard",
@@ -221,41 +214,38 @@ class DashboardView(ReportView):
         return Response(s.ReportDashboardSerializer(body).data)
 
 
-def _table_report(request, build, serializer):
-    params = params_from(request)
-    with report_session():
-        report = build(params)
-    body = {
-        "filters": filters(params),
-        "totals": figures({k: v for k, v in report.totals.items() if k != "dora_page"}),
-        **{name: rows(table) for name, table in report.tables.items()},
-    }
-    return Response(serializer(body).data)
-
-
-class ReleaseReportView(ReportView):
-    @extend_schema(
-        operation_id="reports_releases",
-        summary="Release and DORA report",
-        description="Releases by planned month and kind: shipped, rolled back, cancelled, in "
-        "flight, hotfixes, times sent back to development; DORA metrics per month. "
-        "`priority` does not apply; `team` does not apply to the DORA figures.",
-        parameters=[s.ReportQuerySerializer],
-        responses=s.ReportReleasesSerializer,
-    )
-    def get(self, request):
-        return _table_report(request, release_report, s.ReportReleasesSerializer)
-
-
-class BackupReportView(ReportView):
-    @extend_schema(
-        operation_id="reports_backups",
-        summary="Backup compliance report",
-        description="Compliance of every active target now (RPO met / at risk / breached, "
-        "3-2-1, restore tests) and, per month, backup runs, restore tests against the RTO "
-        "and RPO breaches. `priority` does not apply.",
-        parameters=[s.ReportQuerySerializer],
-        responses=s.ReportBackupsSerializer,
-    )
-    def get(self, request):
-        return _table_report(request, backup_report, s.ReportBackupsSerializer)
+PostmortemReportView = table_report(
+    "PostmortemReportView",
+    postmortem_report,
+    s.ReportPostmortemsSerializer,
+    summary="Postmortem report",
+    description="Postmortems by month and status, overdue postmortems, action items by owner "
+    "and team (as of today), recurring root causes.",
+)
+ChangeReportView = table_report(
+    "ChangeReportView",
+    change_report,
+    s.ReportChangesSerializer,
+    summary="Change report",
+    description="Changes by planned month and class: outcomes, success rate, emergency share, "
+    "rollbacks, changes that caused incidents, approval times, CAB throughput. `priority` does "
+    "not apply to changes.",
+)
+ReleaseReportView = table_report(
+    "ReleaseReportView",
+    release_report,
+    s.ReportReleasesSerializer,
+    summary="Release and DORA report",
+    description="Releases by planned month and kind: shipped, rolled back, cancelled, in "
+    "flight, hotfixes, times sent back to development; DORA metrics per month. `priority` "
+    "does not apply; `team` does not apply to the DORA figures.",
+)
+BackupReportView = table_report(
+    "BackupReportView",
+    backup_report,
+    s.ReportBackupsSerializer,
+    summary="Backup compliance report",
+    description="Compliance of every active target now (RPO met / at risk / breached, 3-2-1, "
+    "restore tests) and, per month, backup runs, restore tests against the RTO and RPO "
+    "breaches. `priority` does not apply.",
+)
