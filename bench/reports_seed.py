@@ -258,3 +258,279 @@ def seed(*, incidents: int, changes: int, teams: int = 20, services: int = 100, 
             "(SELECT max(id) FROM changes_change) - id % 1000 WHERE id % 97 = 0"
         )
         cursor.execute("ANALYZE")
+
+
+def _bench_ids(cursor, sql: str) -> str:
+    cursor.execute(sql)
+    return "ARRAY[" + ",".join(str(pk) for (pk,) in cursor.fetchall()) + "]::bigint[]"
+
+
+def seed_releases(*, releases: int, months: int = 36) -> int:
+    """Releases over the months (1 or 2 services, one linked change, test/staging/production
+    deployments; 5 % rolled back, 2 % cancelled, 3 % of production deployments failed, one in
+    40 linked to an incident), with audit events: one in 20 sent back by test."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from releases.models import Release
+
+    with connection.cursor() as cursor:
+        teams = _bench_ids(cursor, "SELECT id FROM itsm_team WHERE slug LIKE 'bench-team-%%'")
+        services = _bench_ids(
+            cursor, "SELECT id FROM itsm_service WHERE slug LIKE 'bench-service-%%' ORDER BY id"
+        )
+        cursor.execute("SELECT min(id), count(*) FROM changes_change")
+        first_change, changes = cursor.fetchone()
+        cursor.execute("SELECT min(id), count(*) FROM incidents_incident")
+        first_incident, incidents = cursor.fetchone()
+    span = f"interval '{months * 30} days'"
+    # Spread evenly in time (release g at the g-th step), planned 2 hours before production.
+    at = f"(now() - interval '10 days' - {span} + {span} * g / {releases})"
+    made = timed(
+        "releases",
+        insert_select,
+        "releases_release",
+        {
+            "version": "(g / 1000) || '.' || (g % 1000) || '.0'",
+            "title": "'Bench release ' || g",
+            "kind": "(ARRAY['major','minor','patch','patch','hotfix'])[1 + g % 5]",
+            "stage": "CASE WHEN g % 50 = 7 THEN 'cancelled' WHEN g % 20 = 3 THEN 'rolled_back' "
+            "ELSE 'done' END",
+            "strategy": "'rolling'",
+            "rolling_batch_percent": "25",
+            "attempt": "1",
+            "planned_at": f"{at} - interval '2 hours'",
+            "production_at": f"CASE WHEN g % 50 <> 7 THEN {at} END",
+            "done_at": f"CASE WHEN g % 50 <> 7 AND g % 20 <> 3 THEN {at} + interval '4 hours' END",
+            "rolled_back_at": f"CASE WHEN g % 20 = 3 THEN {at} + interval '1 hour' END",
+            "rolled_back_from": "CASE WHEN g % 20 = 3 THEN 'production' ELSE '' END",
+            "cancelled_at": f"CASE WHEN g % 50 = 7 THEN {at} END",
+            "team_id": f"({teams})[1 + g % array_length({teams}, 1)]",
+            "created_at": f"{at} - interval '3 days'",
+            "updated_at": at,
+        },
+        f"generate_series(1, {releases}) g",
+    )
+    mine = "releases_release r WHERE r.title LIKE 'Bench release %%'"
+    timed(
+        "release services",
+        insert_select,
+        "releases_release_services",
+        {"release_id": "r.id", "service_id": f"({services})[1 + (r.id + 37 * k) % 100]"},
+        f"{mine.replace(' WHERE', ' CROSS JOIN generate_series(1, 2) k WHERE')} "
+        "AND (k = 1 OR r.id % 3 = 0)",
+    )
+    timed(
+        "release changes",
+        insert_select,
+        "releases_release_changes",
+        {"release_id": "r.id", "change_id": f"{first_change} + (r.id * 7) % {changes}"},
+        mine,
+    )
+    timed(
+        "deployments",
+        insert_select,
+        "releases_deployment",
+        {
+            "release_id": "r.id",
+            "pipeline": "'deploy.yml'",
+            "run_id": "r.id || '-' || e.env",
+            "attempt": "1",
+            "environment": "e.env",
+            "version": "r.version",
+            "strategy": "'rolling'",
+            "result": "CASE WHEN e.env = 'production' AND r.id % 33 = 5 THEN 'failed' "
+            "ELSE 'succeeded' END",
+            "started_at": "r.production_at - e.back - interval '9 minutes'",
+            "finished_at": "r.production_at - e.back",
+            "rolled_back_at": "CASE WHEN e.env = 'production' THEN r.rolled_back_at END",
+            "created_at": "r.production_at - e.back",
+            "updated_at": "r.production_at - e.back",
+        },
+        "releases_release r CROSS JOIN (VALUES ('test', interval '48 hours'), "
+        "('staging', interval '24 hours'), ('production', interval '0 hours')) e(env, back) "
+        "WHERE r.title LIKE 'Bench release %%' AND r.production_at IS NOT NULL",
+    )
+    timed(
+        "deployment incidents",
+        insert_select,
+        "releases_deploymentincident",
+        {
+            "deployment_id": "d.id",
+            "incident_id": f"{first_incident} + (d.id * 13) % {incidents}",
+            "linked_at": "d.finished_at + interval '1 hour'",
+        },
+        "releases_deployment d WHERE d.environment = 'production' AND d.id % 40 = 0",
+    )
+    ct = ContentType.objects.get_for_model(Release).pk
+    timed(
+        "release audit events",
+        insert_select,
+        "itsm_auditevent",
+        {
+            "at": "r.created_at + interval '1 hour' * n",
+            "source": "'web'",
+            "object_id": "r.id::varchar",
+            "action": "CASE WHEN n = 2 AND r.id % 20 = 1 THEN 'fail_test' ELSE 'advance' END",
+            "from_state": "''",
+            "to_state": "''",
+            "message": "''",
+            "payload": "'{}'::jsonb",
+            "content_type_id": str(ct),
+        },
+        f"{mine.replace(' WHERE', ' CROSS JOIN generate_series(1, 4) n WHERE')}",
+    )
+    return made
+
+
+def seed_backups(*, targets: int, months: int = 36) -> int:
+    """Backup targets (RPO a day) with one daily policy each, a run a day over the months
+    (90 % verified, 5 % succeeded, 5 % failed), a restore test a month (planned ones ahead)
+    and an RPO alert now and then."""
+    from backups.models import BackupTarget
+
+    with connection.cursor() as cursor:
+        teams = _bench_ids(cursor, "SELECT id FROM itsm_team WHERE slug LIKE 'bench-team-%%'")
+        services = _bench_ids(
+            cursor, "SELECT id FROM itsm_service WHERE slug LIKE 'bench-service-%%' ORDER BY id"
+        )
+        locations = (("bench nas", "nas", "false"), ("bench s3", "object", "true"))
+        for name, medium, off_site in locations:
+            cursor.execute(
+                "INSERT INTO backups_storagelocation (name, medium, uri, off_site, is_active) "
+                f"VALUES (%s, %s, '', {off_site}, true) ON CONFLICT DO NOTHING",
+                [name, medium],
+            )
+    made = timed(
+        "backup targets",
+        insert_select,
+        "backups_backuptarget",
+        {
+            "name": "'Bench target ' || g",
+            "slug": "'bench-target-' || g",
+            "kind": "'database'",
+            "primary_medium": "'disk'",
+            "rpo": "interval '1 day'",
+            "rto": "interval '4 hours'",
+            "at_risk_percent": "80",
+            "drill_interval": "interval '90 days'",
+            "is_active": "true",
+            "created_at": f"now() - interval '{months * 30 + 20} days'",
+            "owner_team_id": f"({teams})[1 + g % array_length({teams}, 1)]",
+            "service_id": f"({services})[1 + g % array_length({services}, 1)]",
+        },
+        f"generate_series(1, {targets}) g",
+    )
+    mine = "backups_backuptarget t WHERE t.slug LIKE 'bench-target-%%'"
+    timed(
+        "backup policies",
+        insert_select,
+        "backups_backuppolicy",
+        {
+            "name": "l.name",
+            "method": "'full'",
+            "interval": "interval '1 day'",
+            "next_run_at": "date_trunc('day', now()) + interval '1 day'",
+            "retention_generations": "30",
+            "start_grace": "interval '30 minutes'",
+            "is_active": "true",
+            "target_id": "t.id",
+            "storage_location_id": "l.id",
+        },
+        "backups_backuptarget t CROSS JOIN backups_storagelocation l "
+        "WHERE t.slug LIKE 'bench-target-%%' AND l.name LIKE 'bench %%'",
+    )
+    # Daily runs to the first location; the most recent days of one target in 25 failed.
+    point = "date_trunc('day', now()) - interval '1 day' * d + interval '1 hour' * (t.id % 6)"
+    status = (
+        "CASE WHEN t.id % 25 = 0 AND d < 3 THEN 'failed' WHEN (t.id + d) % 20 = 0 THEN 'failed' "
+        "WHEN (t.id + d) % 20 = 1 THEN 'succeeded' ELSE 'verified' END"
+    )
+    timed(
+        "backup runs",
+        insert_select,
+        "backups_backuprun",
+        {
+            "method": "'full'",
+            "status": status,
+            "origin": "'agent'",
+            "started_at": point,
+            "finished_at": f"{point} + interval '20 minutes'",
+            "recovery_point": point,
+            "verified_at": f"CASE WHEN {status} = 'verified' THEN {point} + interval '1 hour' END",
+            "details": "'{}'::jsonb",
+            "created_at": point,
+            "target_id": "t.id",
+            "policy_id": "(SELECT min(p.id) FROM backups_backuppolicy p WHERE p.target_id = t.id)",
+        },
+        f"{mine.replace(' WHERE', f' CROSS JOIN generate_series(0, {months * 30}) d WHERE')}",
+    )
+    drill = "date_trunc('month', now()) - interval '1 month' * m + interval '10 days'"
+    timed(
+        "restore tests",
+        insert_select,
+        "backups_restoretest",
+        {
+            "status": f"CASE WHEN {drill} > now() THEN 'planned' "
+            "WHEN (t.id + m) % 10 = 0 THEN 'failed' ELSE 'passed' END",
+            "planned_for": drill,
+            "scenario": "'Restore to staging'",
+            "started_at": f"CASE WHEN {drill} <= now() THEN {drill} END",
+            "finished_at": f"CASE WHEN {drill} <= now() THEN {drill} + interval '2 hours' END",
+            "recovery_time": f"CASE WHEN {drill} <= now() "
+            "THEN interval '1 minute' * (60 + (t.id * 7 + m * 13) % 240) END",
+            "rto_target": "t.rto",
+            "rpo_target": "t.rpo",
+            "recorded_at": f"CASE WHEN {drill} <= now() THEN {drill} + interval '3 hours' END",
+            "created_at": f"{drill} - interval '20 days'",
+            "target_id": "t.id",
+        },
+        f"{mine.replace(' WHERE', f' CROSS JOIN generate_series(-1, {months}) m WHERE')}",
+    )
+    from django.contrib.contenttypes.models import ContentType
+
+    ct = ContentType.objects.get_for_model(BackupTarget).pk
+    timed(
+        "backup RPO alerts",
+        insert_select,
+        "itsm_auditevent",
+        {
+            "at": "r.created_at + interval '1 day'",
+            "source": "'timer'",
+            "object_id": "r.target_id::varchar",
+            "action": "'alert'",
+            "from_state": "''",
+            "to_state": "''",
+            "message": "''",
+            "payload": "jsonb_build_object('key', 'rpo:' || r.id)",
+            "content_type_id": str(ct),
+        },
+        "backups_backuprun r WHERE r.status = 'failed'",
+    )
+    return made
+
+
+def seed_incident_events(*, per_incident: int = 3) -> int:
+    """Audit events of the incidents (detected, acknowledged, closed...): the audit table's
+    realistic size, which the release and backup reports look up by object."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from incidents.models import Incident
+
+    ct = ContentType.objects.get_for_model(Incident).pk
+    return timed(
+        "incident audit events",
+        insert_select,
+        "itsm_auditevent",
+        {
+            "at": "i.detected_at + interval '10 minutes' * n",
+            "source": "'web'",
+            "object_id": "i.id::varchar",
+            "action": "(ARRAY['detect','acknowledge','recover','close'])[1 + n % 4]",
+            "from_state": "''",
+            "to_state": "''",
+            "message": "''",
+            "payload": "'{}'::jsonb",
+            "content_type_id": str(ct),
+        },
+        f"incidents_incident i CROSS JOIN generate_series(0, {per_incident - 1}) n",
+    )
