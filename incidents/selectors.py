@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import CharField, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from itsm.models import AuditEvent, Service
@@ -26,15 +27,21 @@ from .models import (
 )
 
 
-def _breached(name: str) -> Exists:
-    return Exists(
-        Clock.objects.filter(
-            content_type=ContentType.objects.get_for_model(Incident),
-            object_id=Cast(OuterRef("pk"), CharField()),
-            name=name,
-            breached_at__isnull=False,
-        )
-    )
+def _breached(name: str) -> IsNull:
+    """`(SELECT breached_at FROM clock ... LIMIT 1) IS NOT NULL` for the incident of the row.
+
+    A scalar subquery, not EXISTS: PostgreSQL may turn an EXISTS in the select list into a
+    hashed subplan that reads every breached clock of every incident (a sequential scan of the
+    clock table on each list request, ~40 ms per flag at 100k incidents), even when only the
+    50 rows of a page are shown. A scalar subquery is evaluated per row, after the sort and the
+    LIMIT, and reads the clock index (one clock per incident and name).
+    """
+    breached_at = Clock.objects.filter(
+        content_type=ContentType.objects.get_for_model(Incident),
+        object_id=Cast(OuterRef("pk"), CharField()),
+        name=name,
+    ).values("breached_at")[:1]
+    return IsNull(Subquery(breached_at), False)
 
 
 def with_breach_flags(qs: QuerySet[Incident]) -> QuerySet[Incident]:
