@@ -187,6 +187,8 @@ class Change(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["status", "planned_start"], name="change_status_start"),
             models.Index(fields=["planned_start", "planned_end"], name="change_window"),
             models.Index(fields=["change_class", "status"], name="change_class_status"),
+            # The list's default order: page 1 reads 25 index entries instead of sorting all.
+            models.Index(fields=["-created_at", "-id"], name="change_newest_first"),
         ]
         permissions = [
             ("assess_change", _("Can assess the impact of changes")),
