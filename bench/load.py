@@ -366,6 +366,13 @@ def server_cpu_seconds(master: int) -> float:
     return total / tick
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent on anything but idle and I/O wait (from /proc/stat)."""
+    with open("/proc/stat") as handle:
+        fields = [int(v) for v in handle.readline().split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def drive(port: int, endpoint: Endpoint, users: list[Credentials], warmup: float,
           duration: float, master: int) -> dict:  # fmt: skip
     """Closed loop: each user requests again as soon as the answer is read."""
@@ -409,9 +416,11 @@ def drive(port: int, endpoint: Endpoint, users: list[Credentials], warmup: float
         thread.start()
     time.sleep(max(0.0, begin - time.monotonic()))
     cpu_client, cpu_server = time.process_time(), server_cpu_seconds(master)
+    cpu_all = machine_busy_seconds()
     time.sleep(max(0.0, end - time.monotonic()))
     cpu_client = time.process_time() - cpu_client
     cpu_server = server_cpu_seconds(master) - cpu_server
+    cpu_all = machine_busy_seconds() - cpu_all
     for thread in threads:
         thread.join()
     merged = sorted(value for chunk in latencies for value in chunk)
@@ -426,6 +435,7 @@ def drive(port: int, endpoint: Endpoint, users: list[Credentials], warmup: float
         "statuses": statuses,
         "cpu_server": cpu_server / duration,
         "cpu_client": cpu_client / duration,
+        "cpu_all": cpu_all / duration,
     }
 
 
@@ -439,7 +449,7 @@ LIST_ENDPOINTS = {"incident queue page", "incident list API", "change list page"
 def table(results: dict[str, dict], counts: dict[str, tuple[int, int, int]]) -> list[str]:
     header = (
         f"{'endpoint':<24} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-        f"{'errors':>6} {'queries':>7} {'KiB':>5} {'cpu srv':>7} {'cpu cli':>7}  target"
+        f"{'errors':>6} {'queries':>7} {'KiB':>5} {'srv':>4} {'cli':>4} {'all':>4}  target"
     )
     lines = [header, "-" * len(header)]
     ceiling = results.get("trivial view (ceiling)", {}).get("rps")
@@ -456,8 +466,8 @@ def table(results: dict[str, dict], counts: dict[str, tuple[int, int, int]]) -> 
         _, queries, size = counts[name]
         lines.append(
             f"{name:<24} {r['rps']:>7.1f} {r['p50']:>7.1f} {r['p95']:>7.1f} {r['p99']:>7.1f} "
-            f"{r['errors']:>6} {queries:>7} {size / 1024:>5.0f} {r['cpu_server']:>7.2f} "
-            f"{r['cpu_client']:>7.2f}  {verdict}"
+            f"{r['errors']:>6} {queries:>7} {size / 1024:>5.0f} {r['cpu_server']:>4.2f} "
+            f"{r['cpu_client']:>4.2f} {r['cpu_all']:>4.2f}  {verdict}"
         )
         if r["statuses"]:
             lines.append(f"{'':<24} statuses of the errors: {r['statuses']}")
