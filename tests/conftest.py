@@ -44,6 +44,24 @@ def _require_servers(request):
         _skip_or_fail("needs Redis: set REDIS_URL=redis://... to a running server")
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Keep the migrated data that serialized-rollback tests restore on the connection class.
+
+    Django keeps it on the connection object made when the test database was set up. Once
+    Playwright's sync API runs (the browser tests), code in this thread can get a new
+    connection object (Django's connections are context-local), without it: every later
+    transactional test would then start from the empty database its predecessor flushed.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents is not None:
+            type(connections[alias])._test_serialized_contents = contents
+    return django_db_setup
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache keyed by user id, and ids repeat between tests."""

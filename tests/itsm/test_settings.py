@@ -9,8 +9,13 @@ ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k" * 20 + "-production-secret-key-for-the-test-only-0123456789"
 
 
+# The test process's own settings: the browser tests' async-unsafe switch is for Playwright's
+# thread and would (rightly) fail `check --deploy`.
+TEST_ONLY = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def run_manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    environment = {k: v for k, v in os.environ.items() if k not in TEST_ONLY}
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
