@@ -534,3 +534,21 @@ def seed_incident_events(*, per_incident: int = 3) -> int:
         },
         f"incidents_incident i CROSS JOIN generate_series(0, {per_incident - 1}) n",
     )
+
+
+def seed_affected_services(*, every: int = 10) -> int:
+    """One incident in `every` also affected a second service (the service filter matches
+    it there too)."""
+    return timed(
+        "affected services",
+        insert_select,
+        "incidents_incident_affected_services",
+        {
+            "incident_id": "i.id",
+            "service_id": "(SELECT id FROM itsm_service WHERE slug = 'bench-service-' || "
+            "((s.rn + 1) % 100))",
+        },
+        "incidents_incident i JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS rn "
+        "FROM itsm_service WHERE slug LIKE 'bench-service-%%') s ON s.id = i.service_id "
+        f"WHERE i.id % {every} = 0",
+    )

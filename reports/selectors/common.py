@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import BooleanField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.utils import formats
 
 from incidents.models import Incident, Status
@@ -38,9 +40,26 @@ def per_month(qs: QuerySet, field: str, params: ReportParams, **aggregates) -> d
     return {params.months[row.pop("month")]: row for row in rows.order_by()}
 
 
+class AnyOf(Func):
+    """`column = ANY(ARRAY(subquery))` (PostgreSQL): the subquery runs once, before the scan,
+    so an OR of it and an indexed condition can be a BitmapOr of two index scans."""
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
 def service_touches(params: ReportParams, incident_ref: str = "incident_id") -> Q:
-    """The incident's own service or one it affected: what incidents' `service=` matches."""
+    """The incident's own service or one it affected: what incidents' `service=` matches.
+
+    On PostgreSQL the affected incidents' ids are collected once: a correlated EXISTS beside
+    the OR would be checked for every fact of the period (a year: 300,000 rows read for a
+    service's 3,000), where the ids and the (service, detected_at) index read only its own.
+    """
     through = Incident.affected_services.through
+    if connection.vendor == "postgresql":
+        affected_ids = through.objects.filter(service=params.service).values("incident_id")
+        return Q(service=params.service) | Q(AnyOf(F(incident_ref), ArraySubquery(affected_ids)))
     affected = through.objects.filter(incident_id=OuterRef(incident_ref), service=params.service)
     return Q(service=params.service) | Q(Exists(affected))
 

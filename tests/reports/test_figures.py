@@ -88,6 +88,19 @@ def test_filters_narrow_the_figures(may):
     assert sla_report(params(service="help-desk")).totals["tickets"] == 1
 
 
+def test_a_service_filter_also_counts_incidents_that_only_affected_it(may, world):
+    # A (payments) also affected the help desk, whose own incident is C; E, merged, still
+    # does not count. The affected services are read at report time, not from the facts.
+    may["A"].affected_services.add(world.office)
+    may["E"].affected_services.add(world.office)
+    report = sla_report(params(service=world.office.slug), by=("priority",))
+    assert report.totals["tickets"] == 2
+    assert {row["key"]: row["tickets"] for row in report.tables["by_priority"].rows} == {
+        "P1": 1,
+        "P3": 1,
+    }
+
+
 def test_month_boundaries_follow_the_time_zone(may):
     # C was detected Mon 4 May 17:00 in Seoul: 08:00 UTC, May in both zones. A Seoul
     # incident detected on the 1st at 08:00 would be April in New York.
