@@ -349,21 +349,47 @@ def start_server(spec: str, port: int, env: dict) -> subprocess.Popen:
     raise SystemExit("gunicorn did not answer within 60 s")
 
 
-def server_cpu_seconds(master: int) -> float:
-    """utime + stime of the gunicorn master and its workers (from /proc)."""
+def cpu_by_pid(pids) -> dict[int, float]:
+    """utime + stime (seconds) of each process, from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    out = {}
+    for pid in pids:
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        pid, ppid = int(entry.name), int(fields[1])
-        if pid == master or ppid == master:
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def server_pids(master: int) -> list[int]:
+    """The gunicorn master and its workers."""
+    pids = [master]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == master:
+                pids.append(int(entry.name))
+    return pids
+
+
+def database_pids(admin_url: str) -> list[int]:
+    """PostgreSQL backends connected to the bench database (the workers' connections)."""
+    import psycopg2
+
+    conn = psycopg2.connect(admin_url)
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [DB_NAME])
+        pids = [row[0] for row in cursor.fetchall()]
+    conn.close()
+    return pids
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def machine_busy_seconds() -> float:
@@ -374,7 +400,7 @@ def machine_busy_seconds() -> float:
 
 
 def drive(port: int, endpoint: Endpoint, users: list[Credentials], warmup: float,
-          duration: float, master: int) -> dict:  # fmt: skip
+          duration: float, master: int, admin_url: str) -> dict:  # fmt: skip
     """Closed loop: each user requests again as soon as the answer is read."""
     begin = time.monotonic() + warmup
     end = begin + duration
@@ -415,12 +441,14 @@ def drive(port: int, endpoint: Endpoint, users: list[Credentials], warmup: float
     for thread in threads:
         thread.start()
     time.sleep(max(0.0, begin - time.monotonic()))
-    cpu_client, cpu_server = time.process_time(), server_cpu_seconds(master)
-    cpu_all = machine_busy_seconds()
+    servers, backends = server_pids(master), database_pids(admin_url)
+    cpu_server, cpu_db = cpu_by_pid(servers), cpu_by_pid(backends)
+    cpu_client, cpu_all = time.process_time(), machine_busy_seconds()
     time.sleep(max(0.0, end - time.monotonic()))
     cpu_client = time.process_time() - cpu_client
-    cpu_server = server_cpu_seconds(master) - cpu_server
     cpu_all = machine_busy_seconds() - cpu_all
+    cpu_server = cpu_used(cpu_server, cpu_by_pid(servers))
+    cpu_db = cpu_used(cpu_db, cpu_by_pid(set(backends) | set(database_pids(admin_url))))
     for thread in threads:
         thread.join()
     merged = sorted(value for chunk in latencies for value in chunk)
@@ -434,6 +462,7 @@ def drive(port: int, endpoint: Endpoint, users: list[Credentials], warmup: float
         "errors": sum(errors),
         "statuses": statuses,
         "cpu_server": cpu_server / duration,
+        "cpu_db": cpu_db / duration,
         "cpu_client": cpu_client / duration,
         "cpu_all": cpu_all / duration,
     }
@@ -449,7 +478,8 @@ LIST_ENDPOINTS = {"incident queue page", "incident list API", "change list page"
 def table(results: dict[str, dict], counts: dict[str, tuple[int, int, int]]) -> list[str]:
     header = (
         f"{'endpoint':<24} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-        f"{'errors':>6} {'queries':>7} {'KiB':>5} {'srv':>4} {'cli':>4} {'all':>4}  target"
+        f"{'errors':>6} {'queries':>7} {'KiB':>5} "
+        f"{'app':>4} {'db':>4} {'cli':>4} {'rest':>4}  target"
     )
     lines = [header, "-" * len(header)]
     ceiling = results.get("trivial view (ceiling)", {}).get("rps")
@@ -464,10 +494,11 @@ def table(results: dict[str, dict], counts: dict[str, tuple[int, int, int]]) -> 
             (misses if share < SHARE_TARGET else notes).append(f"{share:.0%} of the ceiling")
         verdict = ("MISS: " + ", ".join(misses + notes)) if misses else ", ".join(["ok", *notes])
         _, queries, size = counts[name]
+        rest = max(0.0, r["cpu_all"] - r["cpu_server"] - r["cpu_db"] - r["cpu_client"])
         lines.append(
             f"{name:<24} {r['rps']:>7.1f} {r['p50']:>7.1f} {r['p95']:>7.1f} {r['p99']:>7.1f} "
             f"{r['errors']:>6} {queries:>7} {size / 1024:>5.0f} {r['cpu_server']:>4.2f} "
-            f"{r['cpu_client']:>4.2f} {r['cpu_all']:>4.2f}  {verdict}"
+            f"{r['cpu_db']:>4.2f} {r['cpu_client']:>4.2f} {rest:>4.2f}  {verdict}"
         )
         if r["statuses"]:
             lines.append(f"{'':<24} statuses of the errors: {r['statuses']}")
@@ -514,7 +545,13 @@ def main() -> None:
                 results = {}
                 for endpoint in chosen:
                     results[endpoint.name] = drive(
-                        port, endpoint, users, args.warmup, args.duration, server.pid
+                        port,
+                        endpoint,
+                        users,
+                        args.warmup,
+                        args.duration,
+                        server.pid,
+                        args.admin_url,
                     )
                     print(f"  {spec:<12} {endpoint.name:<24} "
                           f"{results[endpoint.name]['rps']:7.1f} req/s", flush=True)  # fmt: skip
