@@ -3,6 +3,8 @@
 from django import template
 from django.utils.html import format_html
 
+from itsm.choices import choice_label
+
 register = template.Library()
 
 CLASS_STYLE = {
@@ -41,7 +43,7 @@ def class_badge(change):
     return format_html(
         '<span class="badge {}">{}</span>',
         CLASS_STYLE.get(change.change_class, "text-bg-secondary"),
-        change.get_change_class_display(),
+        choice_label(change, "change_class"),
     )
 
 
@@ -51,7 +53,7 @@ def state_badge(obj):
         '<span class="badge state-{} {}">{}</span>',
         obj.status,
         STATE_STYLE.get(obj.status, "text-bg-secondary"),
-        obj.get_status_display(),
+        choice_label(obj, "status"),
     )
 
 
@@ -61,7 +63,7 @@ def risk_badge(change):
         '<span class="badge {}" title="{}">{}</span>',
         RISK_STYLE.get(change.risk_level, "text-bg-secondary"),
         change.risk_score,
-        change.get_risk_level_display(),
+        choice_label(change, "risk_level"),
     )
 
 
