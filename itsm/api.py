@@ -3,16 +3,26 @@
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
-from rest_framework.routers import DefaultRouter
+from django.views.decorators.csrf import csrf_exempt
 
 from . import api_views
+from .drf import Router
 
-router = DefaultRouter()
+router = Router()
 router.register("teams", api_views.TeamViewSet)
 router.register("services", api_views.ServiceViewSet)
 router.register("audit-events", api_views.AuditEventViewSet)
 
+
+@csrf_exempt  # a POST to an unknown path is a 404, not a CSRF refusal
+def api_not_found(request, *args, **kwargs):
+    return JsonResponse(
+        {"error": {"code": "not_found", "message": _("No such API endpoint.")}}, status=404
+    )
+
+
 urlpatterns = [
+    path("", api_views.ApiRootView.as_view(), name="api-root"),
     path("me/", api_views.MeView.as_view(), name="api-me"),
     path("", include("changes.api.urls")),
     path("", include("incidents.api.urls")),
@@ -24,11 +34,5 @@ urlpatterns = [
     path("", include("reports.api.urls")),
     path("", include(router.urls)),
     # Anything else under /api/v1/ is a JSON 404 in the one error format, not an HTML page.
-    re_path(r"", lambda request, *args, **kwargs: api_not_found(request)),
+    re_path(r"", api_not_found),
 ]
-
-
-def api_not_found(request):
-    return JsonResponse(
-        {"error": {"code": "not_found", "message": _("No such API endpoint.")}}, status=404
-    )

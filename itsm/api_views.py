@@ -1,6 +1,10 @@
 from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, viewsets
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
 
 from . import catalogue
 from .audit import Source
@@ -76,3 +80,16 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AuditEventSerializer
     permission_classes = [CanViewAudit]
     filterset_fields = ["source", "action", "object_id", "content_type__model"]
+
+
+@extend_schema(exclude=True)
+class ApiRootView(APIView):
+    """GET /api/v1/: where the API's documentation, schema and caller are."""
+
+    def get(self, request):
+        return Response(
+            {
+                name: reverse(route, request=request)
+                for name, route in (("docs", "api-docs"), ("schema", "schema"), ("me", "api-me"))
+            }
+        )

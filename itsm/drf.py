@@ -14,6 +14,7 @@ from django_fsm import TransitionNotAllowed
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
@@ -80,3 +81,44 @@ def exception_handler(exc, context):
             }
         }
     return response
+
+
+# URL patterns for a primary key, by the model field's internal type.
+_PK_PATTERNS = {
+    "AutoField": "[0-9]+",
+    "BigAutoField": "[0-9]+",
+    "SmallAutoField": "[0-9]+",
+    "IntegerField": "[0-9]+",
+    "BigIntegerField": "[0-9]+",
+    "UUIDField": "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}",
+}
+
+
+class Router(SimpleRouter):
+    """The API's router: a URL's id must look like the model's primary key.
+
+    `/api/v1/changes/abc/` then falls through to the API's JSON 404 like any unknown path,
+    instead of reaching a view that has to cope with an id its database column cannot hold.
+    Viewsets looked up by another field (a slug) or with their own `lookup_value_regex` keep
+    theirs.
+    """
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if getattr(viewset, "lookup_field", "pk") in {"pk", "id"} and not hasattr(
+            viewset, "lookup_value_regex"
+        ):
+            model = _model_of(viewset)
+            pattern = model and _PK_PATTERNS.get(model._meta.pk.get_internal_type())
+            if pattern:
+                viewset = type(viewset.__name__, (viewset,), {"lookup_value_regex": pattern})
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+def _model_of(viewset):
+    """The viewset's model: from its queryset, or its serializer's Meta when it builds the
+    queryset per request."""
+    queryset = getattr(viewset, "queryset", None)
+    if queryset is not None:
+        return queryset.model
+    meta = getattr(getattr(viewset, "serializer_class", None), "Meta", None)
+    return getattr(meta, "model", None)

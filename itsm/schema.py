@@ -1,4 +1,4 @@
-"""OpenAPI post-processing: document the one error format on every operation."""
+"""OpenAPI post-processing: the one error format on every operation; local times of day."""
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -39,4 +39,23 @@ def add_error_responses(result, generator, request, public):
                 responses.setdefault(
                     code, {"description": text, "content": {"application/json": {"schema": ref}}}
                 )
+    return result
+
+
+def local_times(result, generator, request, public):
+    """Times of day are local ("09:00:00" in the rotation's zone), which OpenAPI's `time`
+    (RFC 3339 full-time, with an offset) does not allow: call them RFC 3339 partial-time."""
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "string" and node.get("format") == "time":
+                node["format"] = "partial-time"
+                node.setdefault("pattern", r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(result)
     return result

@@ -47,7 +47,7 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor = serializers.StringRelatedField(allow_null=True)
     object_type = serializers.CharField(source="content_type.model", read_only=True)
 
     class Meta:

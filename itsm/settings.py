@@ -289,6 +289,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "itsm.schema.add_error_responses",
+        "itsm.schema.local_times",
     ],
 }
 

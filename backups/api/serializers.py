@@ -90,6 +90,8 @@ class BackupRunSerializer(serializers.ModelSerializer):
                   "verified_at", "verification_note", "failure_code", "failure_reason",
                   "expired_at", "purged_at", "details", "created_at"]  # fmt: skip
         read_only_fields = fields
+        # read-only fields lose allow_blank in DRF: the schema must still allow ""
+        extra_kwargs = {"failure_code": {"allow_blank": True}}
 
 
 class RunReportedSerializer(BackupRunSerializer):
@@ -156,7 +158,7 @@ class NoteInput(serializers.Serializer):
 
 class RestoreTestSerializer(serializers.ModelSerializer):
     target = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     meets_rto = serializers.BooleanField(read_only=True, allow_null=True)
     meets_rpo = serializers.BooleanField(read_only=True, allow_null=True)
 
@@ -168,6 +170,8 @@ class RestoreTestSerializer(serializers.ModelSerializer):
                   "evidence", "evidence_url", "recorded_at", "cancel_reason",
                   "created_at"]  # fmt: skip
         read_only_fields = fields
+        # read-only fields lose allow_blank in DRF: the schema must still allow ""
+        extra_kwargs = {"evidence_url": {"allow_blank": True}}
 
 
 class DrillPlanInput(serializers.Serializer):

@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from itsm.drf import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("backup-targets", views.BackupTargetViewSet, basename="backuptarget")
 router.register("backup-policies", views.BackupPolicyViewSet, basename="backuppolicy")
 router.register("backup-runs", views.BackupRunViewSet, basename="backuprun")

@@ -33,7 +33,6 @@ class TemplateViewSet(
     mixins.UpdateModelMixin, viewsets.GenericViewSet,
 ):  # fmt: skip
     http_method_names = ["get", "post", "patch", "head", "options"]
-    lookup_value_regex = "[0-9]+"  # ids are integers: anything else is a 404, not a 500
     serializer_class = s.ChangeTemplateSerializer
     queryset = StandardTemplate.objects.select_related(
         "owner_team", "proposed_by", "decided_by"
@@ -98,7 +97,6 @@ class CabMeetingViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):  # fmt: skip
-    lookup_value_regex = "[0-9]+"
     serializer_class = s.ChangeCabMeetingSerializer
     queryset = CabMeeting.objects.select_related("chair").prefetch_related("agenda")
 
@@ -133,7 +131,6 @@ class CabMeetingViewSet(
 class _CalendarEntryViewSet(viewsets.ModelViewSet):
     kind = ""
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    lookup_value_regex = "[0-9]+"  # ids are integers: anything else is a 404, not a 500
 
     def _save(self, request, pk=None, partial=False):
         instance = self.get_object() if pk else None
@@ -188,7 +185,6 @@ class PolicyViewSet(
     """Approval policy per change class; administrators edit it."""
 
     http_method_names = ["get", "patch", "head", "options"]
-    lookup_value_regex = "[0-9]+"  # ids are integers: anything else is a 404, not a 500
     serializer_class = s.ChangePolicySerializer
     queryset = ChangeClassPolicy.objects.all()
 

@@ -41,8 +41,10 @@ def services_field(**kwargs):
 class ChangeListSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    implementer = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    implementer = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     services = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     review_overdue = serializers.BooleanField(read_only=True)
 
@@ -67,13 +69,17 @@ class ChangeApprovalSerializer(serializers.ModelSerializer):
 
 class ChangeChecklistItemSerializer(serializers.ModelSerializer):
     label = serializers.CharField(source="display_label", read_only=True)
-    checked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    checked_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ChecklistItem
         fields = ["id", "kind", "category", "code", "label", "result", "note", "checked_by",
                   "checked_at"]  # fmt: skip
         read_only_fields = fields
+        # read-only fields lose allow_blank in DRF: the schema must still allow ""
+        extra_kwargs = {"result": {"allow_blank": True}}
 
 
 class ChangeConflictSerializer(serializers.Serializer):
@@ -88,7 +94,9 @@ class ChangeDetailSerializer(ChangeListSerializer):
     approvals = ChangeApprovalSerializer(many=True, read_only=True)
     checklist = ChangeChecklistItemSerializer(source="checklist_items", many=True, read_only=True)
     conflicts = ChangeConflictSerializer(many=True, read_only=True)
-    backup_confirmed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    backup_confirmed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     available_actions = serializers.SerializerMethodField()
 
     class Meta(ChangeListSerializer.Meta):
@@ -105,6 +113,8 @@ class ChangeDetailSerializer(ChangeListSerializer):
             "available_actions",
         ]  # fmt: skip
         read_only_fields = fields
+        # read-only fields lose allow_blank in DRF: the schema must still allow ""
+        extra_kwargs = {"suggested_class": {"allow_blank": True}}
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_available_actions(self, change) -> list[str]:
@@ -244,7 +254,9 @@ class ChangeTemplateSerializer(serializers.ModelSerializer):
         slug_field="slug", queryset=Team.objects.all(), required=False, allow_null=True
     )
     proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = StandardTemplate
@@ -265,7 +277,7 @@ class ChangeNoteInputSerializer(serializers.Serializer):
 
 
 class ChangeCabMeetingSerializer(serializers.ModelSerializer):
-    chair = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    chair = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     agenda = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:

@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from itsm.drf import Router
 
 from . import catalogue, views
 
-router = SimpleRouter()
+router = Router()
 router.register("changes", views.ChangeViewSet, basename="change")
 router.register("change-templates", catalogue.TemplateViewSet, basename="change-template")
 router.register("cab-meetings", catalogue.CabMeetingViewSet, basename="cab-meeting")

@@ -75,7 +75,6 @@ def _meeting(data):
 )
 class ChangeViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    lookup_value_regex = "[0-9]+"  # ids are integers: anything else is a 404, not a 500
     filter_backends = [DjangoFilterBackend]
     filterset_class = ChangeFilterSet
     serializer_class = s.ChangeListSerializer
@@ -288,7 +287,9 @@ class ChangeViewSet(viewsets.ModelViewSet):
         summary="Timeline: audit events, decisions, comments and work log",
         responses={200: s.ChangeTimelineEntrySerializer(many=True)},
     )
-    @action(detail=True, methods=["get"])
+    # One list, not a page: without these the schema documented the list's pagination and
+    # filters, which the timeline does not have.
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
         try:
             change = selectors.change_for_detail(int(pk))

@@ -99,7 +99,7 @@ def _team_field(**kwargs):
 
 
 class IncidentEscalationStepSerializer(serializers.ModelSerializer):
-    actor = UserField(read_only=True)
+    actor = UserField(read_only=True, allow_null=True)
     kind = named_choice(
         EscalationStep.Kind.choices, "IncidentEscalationStepKindEnum", read_only=True
     )
@@ -113,8 +113,8 @@ class IncidentSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    assignee = UserField(read_only=True)
-    reported_by = UserField(read_only=True)
+    assignee = UserField(read_only=True, allow_null=True)
+    reported_by = UserField(read_only=True, allow_null=True)
     affected_services = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     postmortem = serializers.SerializerMethodField()
     status = status_field()
@@ -274,7 +274,7 @@ class IncidentNotificationSerializer(serializers.ModelSerializer):
 
 
 class PostmortemTimelineEntrySerializer(serializers.ModelSerializer):
-    author = UserField(read_only=True)
+    author = UserField(read_only=True, allow_null=True)
 
     class Meta:
         model = TimelineEntry
@@ -318,8 +318,8 @@ class IncidentActionItemNoteInput(serializers.Serializer):
 
 class PostmortemSerializer(serializers.ModelSerializer):
     incident_reference = serializers.CharField(source="incident.reference", read_only=True)
-    author = UserField(read_only=True)
-    published_by = UserField(read_only=True)
+    author = UserField(read_only=True, allow_null=True)
+    published_by = UserField(read_only=True, allow_null=True)
     entries = PostmortemTimelineEntrySerializer(many=True, read_only=True)
     action_items = IncidentActionItemSerializer(many=True, read_only=True)
     missing_sections = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -384,8 +384,8 @@ class IncidentPriorityPolicySerializer(serializers.ModelSerializer):
 
 
 class IncidentEscalationLevelSerializer(serializers.ModelSerializer):
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    person = UserField(read_only=True)
+    team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    person = UserField(read_only=True, allow_null=True)
     target_type = named_choice(
         EscalationLevel.TargetType.choices, "IncidentEscalationTargetTypeEnum", read_only=True
     )

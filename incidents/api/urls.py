@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from itsm.drf import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("incidents", views.IncidentViewSet, basename="incident")
 router.register("postmortems", views.PostmortemViewSet, basename="postmortem")
 router.register("incident-action-items", views.ActionItemViewSet, basename="incident-action-item")

@@ -154,7 +154,9 @@ class IncidentViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=s.IncidentTimelineEvent(many=True))
-    @action(detail=True, methods=["get"])
+    # One list, not a page: without these the schema documented the list's pagination and
+    # filters, which the timeline does not have.
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
         """The incident's audit events, oldest first."""
         incident = self.get_object()

@@ -31,8 +31,8 @@ class IntakeSeveritySerializer(serializers.ModelSerializer):
 
 
 class IntakeRuleSerializer(serializers.ModelSerializer):
-    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    service = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = MappingRule
@@ -46,7 +46,7 @@ class IntakeIntegrationSerializer(serializers.ModelSerializer):
     default_team = serializers.SlugRelatedField(
         slug_field="slug", queryset=Team.objects.all(), allow_null=True, required=False
     )
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     severities = IntakeSeveritySerializer(many=True, read_only=True)
     rules = IntakeRuleSerializer(many=True, read_only=True)
     last_received_at = serializers.DateTimeField(read_only=True, allow_null=True)

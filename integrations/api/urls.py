@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from itsm.drf import Router
 
 from . import intake_views, views
 
-router = SimpleRouter()
+router = Router()
 router.register("integrations", views.IntegrationViewSet, basename="integration")
 router.register("intake-groups", views.IntakeGroupViewSet, basename="intake-group")
 router.register("intake-deliveries", views.IntakeDeliveryViewSet, basename="intake-delivery")

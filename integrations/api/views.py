@@ -175,6 +175,7 @@ class IntakeDeliveryViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [_Perms]
     required_perms = (perms.VIEW_INTEGRATION, perms.MANAGE_INTEGRATION)
     filterset_class = DeliveryFilter
+    lookup_value_regex = "[0-9]+"  # its serializer is chosen per action: the router cannot tell
     ordering_fields = ["received_at"]
 
     def get_queryset(self):

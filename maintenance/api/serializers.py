@@ -92,7 +92,9 @@ class MaintenanceJobRunSerializer(serializers.ModelSerializer):
 
 class MaintenanceRunSerializer(serializers.ModelSerializer):
     plan_name = serializers.CharField(source="plan.name", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     job_count = serializers.IntegerField(read_only=True)
     failed_jobs = serializers.IntegerField(read_only=True)
 
@@ -130,7 +132,9 @@ class MaintenanceRunDetailSerializer(MaintenanceRunSerializer):
 class PendingUpdateSerializer(serializers.ModelSerializer):
     services = ServiceSlugs(many=True, queryset=Service.objects.all(), required=False)
     affected_services = ServiceSlugs(many=True, read_only=True)
-    registered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    registered_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = PendingUpdate

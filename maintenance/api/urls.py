@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from itsm.drf import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("maintenance-plans", views.PlanViewSet, basename="maintenance-plan")
 router.register("maintenance-jobs", views.JobViewSet, basename="maintenance-job")
 router.register("maintenance-runs", views.RunViewSet, basename="maintenance-run")

@@ -132,6 +132,7 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [CanView]
     view_permission = "maintenance.view_maintenancerun"
     filterset_class = RunFilter
+    lookup_value_regex = "[0-9]+"  # its serializer is chosen per action: the router cannot tell
     ordering = ["-scheduled_for", "-id"]
 
     def get_queryset(self):

@@ -111,7 +111,9 @@ class OverrideSerializer(serializers.ModelSerializer):
     replaces = serializers.SlugRelatedField(
         slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
     )
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     effective_end = serializers.DateTimeField(read_only=True)
 
     class Meta:

@@ -1,9 +1,10 @@
 from django.urls import re_path
-from rest_framework.routers import SimpleRouter
+
+from itsm.drf import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("oncall/schedules", views.ScheduleViewSet, basename="oncall-schedule")
 router.register("oncall/rotations", views.RotationViewSet, basename="oncall-rotation")
 router.register("oncall/overrides", views.OverrideViewSet, basename="oncall-override")

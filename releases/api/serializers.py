@@ -147,7 +147,7 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class _ReportSerializer(serializers.ModelSerializer):
-    reported_by = serializers.StringRelatedField()
+    reported_by = serializers.StringRelatedField(allow_null=True)
     duration_seconds = serializers.SerializerMethodField()
 
     def get_duration_seconds(self, report) -> float | None:
@@ -206,7 +206,7 @@ class TestRunSerializer(_ReportSerializer):
 
 class IncidentLinkSerializer(serializers.ModelSerializer):
     incident = serializers.IntegerField(source="incident_id", min_value=1, help_text="Incident id.")
-    linked_by = serializers.StringRelatedField()
+    linked_by = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = DeploymentIncident

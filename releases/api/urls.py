@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from itsm.drf import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("releases", views.ReleaseViewSet, basename="release")
 router.register("deployments", views.DeploymentViewSet, basename="deployment")
 urlpatterns = router.urls

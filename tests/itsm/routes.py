@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 CONVERTER_SAMPLES = {"int": "1", "slug": "x", "str": "x", "uuid": str(uuid.uuid4()), "path": "x"}
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
-_REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+_REGEX_GROUP = re.compile(r"\(\?P<(\w+)>([^)]*)\)")
 
 
 def walk(patterns=None, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
@@ -46,8 +46,15 @@ def template(route: str) -> str | None:
 def converters(route: str) -> dict[str, str]:
     """Parameter name → converter type ("int", "str", ...; "regex" for DRF's groups)."""
     found = {m.group(2): m.group(1) or "str" for m in _CONVERTER.finditer(route)}
-    found.update(dict.fromkeys(_REGEX_GROUP.findall(route), "regex"))
+    found.update({name: "regex" for name, _pattern in _REGEX_GROUP.findall(route)})
     return found
+
+
+def _regex_sample(route: str, name: str) -> str:
+    """A sample the group's own pattern accepts (an id, a slug or a UUID)."""
+    pattern = dict(_REGEX_GROUP.findall(route))[name]
+    candidates = ["1", "x", CONVERTER_SAMPLES["uuid"]]
+    return next((c for c in candidates if re.fullmatch(pattern, c)), "1")
 
 
 def fill(path_template: str, value: Callable[[str], str]) -> str:
@@ -69,7 +76,11 @@ def sample_path(route: str) -> str | None:
     kinds = converters(route)
     return re.sub(
         r"\{(\w+)\}",
-        lambda m: CONVERTER_SAMPLES.get(kinds.get(m.group(1), "int"), "1"),
+        lambda m: (
+            _regex_sample(route, m.group(1))
+            if kinds.get(m.group(1)) == "regex"
+            else CONVERTER_SAMPLES.get(kinds.get(m.group(1), "int"), "1")
+        ),
         path_template,
     )
 
