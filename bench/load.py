@@ -1,8 +1,9 @@
 """Load benchmark: the busiest pages and the API under 50 concurrent users, through gunicorn.
 
     python bench/load.py [--incidents 100000] [--changes 50000] [--users 50] [--warmup 3]
-        [--duration 20] [--server sync:4] [--server gthread:2x8] [--reuse] [--keep]
-        [--admin-url postgres://postgres@127.0.0.1:5432/postgres]
+        [--duration 20] [--think 0] [--server sync:4] [--server gthread:2x8] [--only queue ...]
+        [--reuse] [--keep] [--admin-url postgres://postgres@127.0.0.1:5432/postgres]
+        [--redis-url redis://127.0.0.1:6379/12]
 
 Creates the database `bench_load`, migrates it and seeds it inside PostgreSQL
 (bench/reports_seed.py: incidents with their SLA clocks and postmortems, changes with their
@@ -13,14 +14,18 @@ Then, per `--server` (gunicorn `sync:<workers>` or `gthread:<workers>x<threads>`
 the portal on 127.0.0.1 with production settings (DEBUG off, a fresh SECRET_KEY, ALLOWED_HOSTS
 127.0.0.1, cache and throttles on Redis `--redis-url`) plus bench/load_urls.py, which adds the
 trivial view /bench/ping as the ceiling. For each endpoint, `--users` client threads with
-keep-alive connections (http.client) request it in a closed loop without think time:
-`--warmup` seconds unrecorded, then `--duration` seconds recorded. Pages carry the user's
-session cookie, the API its token, every request `X-Forwarded-Proto: https` as from the TLS
-proxy in front of production. Printed per endpoint: requests/s, latency p50/p95/p99 (ms),
-errors (anything but 200, or a broken connection), SQL queries per request (one request
-in-process through Django's test client with CaptureQueriesContext, same database and
-settings), and the CPU the server and the load generator used (in cores; the machine has
-nproc of them and both share them).
+keep-alive connections (http.client) request it in a closed loop, without think time unless
+`--think` is given: `--warmup` seconds unrecorded, then `--duration` seconds recorded. Pages
+carry the user's session cookie, the API its token, every request `X-Forwarded-Proto: https`
+as from the TLS proxy in front of production.
+
+Printed per endpoint: requests/s, latency p50/p95/p99 (ms), errors (anything but 200, or a
+broken connection), SQL queries per request (one request in-process through Django's test
+client with CaptureQueriesContext, same database and settings), the page size, and the CPU
+used during the window, in cores: `app` gunicorn, `db` the PostgreSQL backends of the bench
+database, `cli` the load generator, `rest` everything else on the machine (other jobs).
+The verdict column checks p95 < 300 ms, no errors and, for the list endpoints, at least 50 %
+of the trivial view's requests/s.
 
 Use `--reuse` to keep a seeded `bench_load` from an earlier `--keep` run (no reseed).
 """
@@ -30,6 +35,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import random
 import secrets
 import signal
 import subprocess
@@ -57,6 +63,12 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean pause of a user between two requests, seconds (default 0: closed loop)",
+    )
     parser.add_argument(
         "--server",
         action="append",
@@ -400,8 +412,9 @@ def machine_busy_seconds() -> float:
 
 
 def drive(port: int, endpoint: Endpoint, users: list[Credentials], warmup: float,
-          duration: float, master: int, admin_url: str) -> dict:  # fmt: skip
-    """Closed loop: each user requests again as soon as the answer is read."""
+          duration: float, master: int, admin_url: str, think: float) -> dict:  # fmt: skip
+    """Closed loop: each user requests again as soon as the answer is read (or after a pause
+    of 0.5-1.5 x `think` seconds)."""
     begin = time.monotonic() + warmup
     end = begin + duration
     latencies: list[list[float]] = [[] for _ in users]
@@ -414,7 +427,10 @@ def drive(port: int, endpoint: Endpoint, users: list[Credentials], warmup: float
         paths = endpoint.paths
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         n = index * 7
+        pause = random.Random(index)
         while time.monotonic() < end:
+            if think:
+                time.sleep(think * pause.uniform(0.5, 1.5))
             path = paths[n % len(paths)]
             n += 1
             started = time.perf_counter()
@@ -552,6 +568,7 @@ def main() -> None:
                         args.duration,
                         server.pid,
                         args.admin_url,
+                        args.think,
                     )
                     print(f"  {spec:<12} {endpoint.name:<24} "
                           f"{results[endpoint.name]['rps']:7.1f} req/s", flush=True)  # fmt: skip
@@ -566,9 +583,10 @@ def main() -> None:
             admin(args.admin_url, f"DROP DATABASE IF EXISTS {DB_NAME}")
 
     print()
+    loop = f"{args.think:g} s mean think time" if args.think else "closed loop without think time"
     print(f"date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} cores; "
-          f"{args.users} users, closed loop without think time, {args.warmup:g} s warm-up + "
-          f"{args.duration:g} s per endpoint; PostgreSQL database {DB_NAME}")  # fmt: skip
+          f"{args.users} users, {loop}, {args.warmup:g} s warm-up + {args.duration:g} s per "
+          f"endpoint; PostgreSQL database {DB_NAME}")  # fmt: skip
     print("data: " + ", ".join(f"{label.strip()} {n:,}" for label, n in data))
     with open("/proc/loadavg") as handle:
         print(f"load average before the report: {' '.join(handle.read().split()[:3])}")
