@@ -7,6 +7,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from itsm.filters import IsoDateTimeFilter
 from itsm.models import Service, Team
 from itsm.timers.models import Clock
 
@@ -37,10 +38,10 @@ class IncidentFilter(django_filters.FilterSet):
     is_major = django_filters.BooleanFilter(label=_("Major"))
     overdue = django_filters.BooleanFilter(method="by_overdue", label=_("Past a deadline"))
     breached = django_filters.BooleanFilter(method="by_breached", label=_("SLA breached"))
-    detected_after = django_filters.IsoDateTimeFilter(
+    detected_after = IsoDateTimeFilter(
         field_name="detected_at", lookup_expr="gte", label=_("Detected from")
     )
-    detected_before = django_filters.IsoDateTimeFilter(
+    detected_before = IsoDateTimeFilter(
         field_name="detected_at", lookup_expr="lt", label=_("Detected before")
     )
     caused_by_change = django_filters.NumberFilter(

@@ -6,6 +6,8 @@ import django_filters as df
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from itsm.filters import IsoDateTimeFilter
+
 from .events import EVENT_CHOICES, EventType
 from .models import AlertGroup, AlertStatus, Delivery, Integration, WebhookDelivery
 from .models import WebhookSubscription as Subscription
@@ -43,10 +45,10 @@ class AlertGroupFilter(df.FilterSet):
 class DeliveryFilter(df.FilterSet):
     outcome = df.MultipleChoiceFilter(choices=Delivery.Outcome.choices, label=_("Outcome"))
     kind = df.ChoiceFilter(choices=Delivery.Kind.choices, label=_("Kind"))
-    received_after = df.IsoDateTimeFilter(
+    received_after = IsoDateTimeFilter(
         field_name="received_at", lookup_expr="gte", label=_("Received after")
     )
-    received_before = df.IsoDateTimeFilter(
+    received_before = IsoDateTimeFilter(
         field_name="received_at", lookup_expr="lt", label=_("Received before")
     )
 

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from itsm.filters import IsoDateTimeFilter
 from itsm.models import Team
 
 from .models import Override, Rotation, Schedule
@@ -55,12 +56,8 @@ class OverrideFilter(django_filters.FilterSet):
     team = django_filters.CharFilter(field_name="schedule__team__slug", label=_("Team"))
     user = django_filters.CharFilter(field_name="user__username", label=_("On call"))
     status = django_filters.ChoiceFilter(choices=Override.Status.choices, label=_("Status"))
-    after = django_filters.IsoDateTimeFilter(
-        field_name="end", lookup_expr="gt", label=_("Ends after")
-    )
-    before = django_filters.IsoDateTimeFilter(
-        field_name="start", lookup_expr="lt", label=_("Starts before")
-    )
+    after = IsoDateTimeFilter(field_name="end", lookup_expr="gt", label=_("Ends after"))
+    before = IsoDateTimeFilter(field_name="start", lookup_expr="lt", label=_("Starts before"))
     upcoming = django_filters.BooleanFilter(method="only_upcoming", label=_("Not over yet"))
 
     class Meta:

@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from itsm.filters import IsoDateTimeFilter
 from itsm.models import Service, Team
 
 from .models import FINISHED, IN_FLIGHT, Deployment, Environment, Kind, Release, Stage, Strategy
@@ -92,8 +93,8 @@ class DeploymentFilter(django_filters.FilterSet):
     )
     release = django_filters.NumberFilter(field_name="release_id")
     run_id = django_filters.CharFilter()
-    finished_after = django_filters.IsoDateTimeFilter(field_name="finished_at", lookup_expr="gte")
-    finished_before = django_filters.IsoDateTimeFilter(field_name="finished_at", lookup_expr="lt")
+    finished_after = IsoDateTimeFilter(field_name="finished_at", lookup_expr="gte")
+    finished_before = IsoDateTimeFilter(field_name="finished_at", lookup_expr="lt")
 
     class Meta:
         model = Deployment

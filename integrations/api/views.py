@@ -163,7 +163,8 @@ class IntakeGroupViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.group_list()
 
     @extend_schema(responses={200: s.IntakeAlertSummarySerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    # The group's alerts as one list: no pagination, and the list's filters do not apply.
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def alerts(self, request, pk=None):
         group = self.get_object()
         return Response(s.IntakeAlertSummarySerializer(group.alerts.all(), many=True).data)

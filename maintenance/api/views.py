@@ -51,15 +51,17 @@ class PlanViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = services.plan_create(actor=self.request.user, source=API, **data)
+        plan = services.plan_create(actor=self.request.user, source=API, **data)
+        serializer.instance = self.get_queryset().get(pk=plan.pk)  # with its job counts
 
     def perform_update(self, serializer):
-        serializer.instance = services.plan_update(
+        plan = services.plan_update(
             plan_id=serializer.instance.pk,
             actor=self.request.user,
             source=API,
             **serializer.validated_data,
         )
+        serializer.instance = self.get_queryset().get(pk=plan.pk)  # with its job counts
 
     def perform_destroy(self, instance):
         services.plan_delete(plan_id=instance.pk, actor=self.request.user, source=API)

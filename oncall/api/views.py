@@ -39,14 +39,20 @@ def _instant(request, name: str, default: dt.datetime) -> dt.datetime:
     raw = request.query_params.get(name)
     if not raw:
         return default
-    value = parse_datetime(raw.replace(" ", "+"))
+    try:
+        value = parse_datetime(raw.replace(" ", "+"))
+    except ValueError:  # the right shape, an impossible date (month 13)
+        value = None
     if value is None:
         raise DomainError(
             _("Give %(name)s as an ISO 8601 date and time.") % {"name": name}, field=name
         )
     if timezone.is_naive(value):
         raise DomainError(_("Give %(name)s with a time zone offset.") % {"name": name}, field=name)
-    return value
+    try:  # in UTC: PostgreSQL refuses offsets beyond ±15:59
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise DomainError(_("Enter a date and time within the calendar."), field=name) from None
 
 
 def _person(user) -> dict | None:
@@ -98,8 +104,12 @@ class ScheduleViewSet(viewsets.ModelViewSet):
         """The final schedule over a period: who is on call when, gaps included."""
         schedule = self.get_object()
         start = _instant(request, "start", timezone.now())
-        end = _instant(request, "end", start + dt.timedelta(days=14))
-        if not start < end <= start + MAX_RANGE:
+        try:
+            end = _instant(request, "end", start + dt.timedelta(days=14))
+            in_range = start < end <= start + MAX_RANGE
+        except OverflowError:  # a start at the end of the calendar
+            in_range = False
+        if not in_range:
             raise DomainError(
                 _("The end must be after the start, at most 92 days later."), field="end"
             )

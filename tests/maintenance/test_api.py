@@ -80,6 +80,7 @@ def test_patching_the_schedule_rearms_the_timer(client_for):
     plan.refresh_from_db()
     assert plan.next_run_at.weekday() in (5, 6)  # Sunday 01:00 Seoul is Saturday in UTC
     assert response.json()["next_run_at"] is not None
+    assert response.json()["active_jobs"] == 0  # the same figures as the list and the detail
 
 
 def test_run_pause_resume_actions(client_for):

@@ -382,3 +382,32 @@ def test_end_rotation_matrix(api_client_for, schedule, members, user_for, state,
     else:
         assert response.status_code == 204
         assert Rotation.objects.filter(pk=rotation.pk).exists() == (state == "running")
+
+
+def test_instants_with_any_offset_are_read_in_utc(api_client_for, schedule, members, make_user):
+    """PostgreSQL refuses offsets beyond ±15:59 (a 500 before); Python cannot move year 1."""
+    OverrideFactory(schedule=schedule, user=members[0], start=NOW + dt.timedelta(days=1))
+    client = api_client_for(make_user())
+    after = (NOW + dt.timedelta(hours=12)).astimezone(
+        dt.timezone(dt.timedelta(hours=22, minutes=6))
+    )
+    listed = client.get("/api/v1/oncall/overrides/", {"after": after.isoformat()})
+    assert listed.status_code == 200 and listed.json()["count"] == 1
+    later = client.get(
+        "/api/v1/oncall/overrides/", {"after": (after + dt.timedelta(days=2)).isoformat()}
+    )
+    assert later.json()["count"] == 0
+    shifts = f"/api/v1/oncall/schedules/{schedule.pk}/shifts/"
+    odd = client.get(shifts, {"start": after.isoformat()})
+    assert odd.status_code == 200
+    assert odd.json()["start"] == (NOW + dt.timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for query in (
+        {"start": "0001-01-01T00:00:00+14:00"},  # before the calendar in UTC
+        {"start": "9999-12-31T23:00:00Z"},  # its default end is after it
+        {"start": "2026-13-45T00:00:00Z"},
+    ):
+        refused = client.get(shifts, query)
+        assert refused.status_code == 400, query
+        assert refused.json()["error"]["message"]
+    year_one = client.get("/api/v1/oncall/overrides/", {"after": "0001-01-01T00:00:00+14:00"})
+    assert year_one.status_code == 400
