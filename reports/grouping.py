@@ -29,6 +29,14 @@ class Agg:
     where: str = ""
     fraction: float = 0.0
 
+    def null_type(self, column_types: dict[str, str]) -> str:
+        """The PostgreSQL type of this figure, for a typed NULL in branches without it."""
+        if self.kind == "count":
+            return "bigint"
+        if self.kind == "avg" and column_types.get(self.column) in ("integer", "bigint"):
+            return "numeric"
+        return "double precision"
+
     def sql(self, quote, vendor: str) -> str:
         if self.kind == "count":
             counted = quote(self.column) if self.column else "1"
@@ -67,6 +75,15 @@ class Grouping:
         return list(dict.fromkeys(key for chosen in self.sets.values() for key in chosen))
 
 
+def _column_types(rows: QuerySet) -> dict[str, str]:
+    """The database type of each column of a `.values()` queryset."""
+    query = rows.query
+    columns = zip(query.values_select, query.select, strict=True)
+    fields = {name: col.output_field for name, col in columns}
+    fields.update({name: expr.output_field for name, expr in query.annotation_select.items()})
+    return {name: field.cast_db_type(connection) for name, field in fields.items()}
+
+
 def grouped(rows: QuerySet, *groupings: Grouping) -> dict[str, list[dict]]:
     """The aggregates of `rows` per set of each grouping, in one statement.
 
@@ -84,13 +101,22 @@ def grouped(rows: QuerySet, *groupings: Grouping) -> dict[str, list[dict]]:
     sets = {name: chosen for g in groupings for name, chosen in g.sets.items()}
     index = {name: n for n, name in enumerate(sets)}
     selects, sql_params = [], []
+    if vendor == "postgresql":
+        # A UNION ALL types each column from its first branches, two at a time: a column
+        # NULL in the first two would be text, and clash with a later branch's number.
+        types = _column_types(rows)
+        aggregates = {name: agg for g in groupings for name, agg in g.aggregates.items()}
+        key_null = {k: f"NULL::{types[k]}" for k in keys}
+        figure_null = {n: f"NULL::{aggregates[n].null_type(types)}" for n in names}
+    else:
+        key_null, figure_null = dict.fromkeys(keys, "NULL"), dict.fromkeys(names, "NULL")
 
     def columns(grouping: Grouping, grouped_by) -> list[str]:
-        chosen = [quote(k) if k in grouped_by else f"NULL AS {quote(k)}" for k in keys]
+        chosen = [quote(k) if k in grouped_by else f"{key_null[k]} AS {quote(k)}" for k in keys]
         figures = [
             f"{grouping.aggregates[n].sql(quote, vendor)} AS {quote(n)}"
             if n in grouping.aggregates
-            else f"NULL AS {quote(n)}"
+            else f"{figure_null[n]} AS {quote(n)}"
             for n in names
         ]
         return [*chosen, *figures]

@@ -196,18 +196,22 @@ P90_MONTHS = 3
 
 
 def sla_figures(params: ReportParams, by: tuple[str, ...] = ()) -> dict[str, list[dict]]:
-    """Totals, months and the breakdowns `by` (one statement): counts, means and p90s."""
+    """Totals, months and the breakdowns `by` (one statement): counts, means and p90s.
+
+    The first breakdown shares its grouping with the totals; each further one is a grouping
+    of its own, a branch of the statement that PostgreSQL's parallel append can sort beside
+    the others (grouping sets that sort differently run one after the other in one process:
+    the p90s of a year by priority, team and service took over a second at a million
+    incidents)."""
     months = {"by_month": ("month",)}
-    with_p90 = {"totals": (), **{f"by_{name}": (KEYS[name],) for name in by}}
+    sets = [{f"by_{name}": (KEYS[name],)} for name in by] or [{}]
     if len(params.months) <= P90_MONTHS:
-        return grouping.grouped(
-            sla_rows(params), grouping.Grouping({**with_p90, **months}, ALL_FIGURES)
-        )
-    return grouping.grouped(
-        sla_rows(params),
-        grouping.Grouping(with_p90, ALL_FIGURES),
-        grouping.Grouping(months, {**COUNTS, **MEANS}),
-    )
+        sets[0] = {**sets[0], **months}
+    sets[0] = {"totals": (), **sets[0]}
+    groupings = [grouping.Grouping(chosen, ALL_FIGURES) for chosen in sets]
+    if len(params.months) > P90_MONTHS:
+        groupings.append(grouping.Grouping(months, {**COUNTS, **MEANS}))
+    return grouping.grouped(sla_rows(params), *groupings)
 
 
 def sla_report(params: ReportParams, *, by: tuple[str, ...] = ("priority",)) -> SlaReport:
