@@ -62,6 +62,14 @@ def incident_list(user) -> QuerySet[Incident]:
     )
 
 
+QUEUE_ROW_FIELDS = (
+    "title", "status", "priority", "is_major", "escalation_level",
+    "next_due_at", "response_due_at", "detected_at",
+    "service__name", "team__name",
+    "assignee__username", "assignee__first_name", "assignee__last_name",
+)  # fmt: skip
+
+
 def triage_queue(user, *, teams=None) -> QuerySet[Incident]:
     """What the on-call person works on: unfinished and still impaired, first to breach first.
 
@@ -69,7 +77,11 @@ def triage_queue(user, *, teams=None) -> QuerySet[Incident]:
     without a running clock (paused) go last.
     """
     qs = with_breach_flags(
-        Incident.objects.visible_to(user).select_related("service", "team", "assignee")
+        Incident.objects.visible_to(user)
+        .select_related("service", "team", "assignee")
+        # Only what a queue row shows: building 200 incidents with every column (and their
+        # service, team and assignee) was a tenth of the page's CPU.
+        .only(*QUEUE_ROW_FIELDS)
     ).filter(
         status__in=[*UNACKNOWLEDGED, Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.WAITING]
     )

@@ -19,5 +19,9 @@ def choice_label(obj: models.Model, field_name: str) -> str:
     The dict of lazy labels is built once per model and field; the label is translated in the
     active language when it is shown.
     """
-    value = getattr(obj, field_name)
-    return str(_labels(type(obj), field_name).get(value, value))
+    return value_label(type(obj), field_name, getattr(obj, field_name))
+
+
+def value_label(model: type[models.Model], field_name: str, value) -> str:
+    """The translated label of `value` of model's choice field (the value if not a choice)."""
+    return str(_labels(model, field_name).get(value, value))
