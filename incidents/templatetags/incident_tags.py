@@ -4,6 +4,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import get_language
 
@@ -62,6 +63,21 @@ def status_badge(obj):
 @register.simple_tag
 def priority_badge(incident):
     return _priority_badge(type(incident), incident.priority, get_language())
+
+
+# The triage queue shows two times per row (200 rows). Django's `date` filter looks the format
+# up in the language's format modules and interprets it letter by letter on each call, a sixth
+# of the page's CPU; these give the same text (aware datetimes, in the current time zone).
+@register.filter
+def month_day_time(value) -> str:
+    """What `|date:"m-d H:i"` shows, e.g. "03-14 09:05"."""
+    return timezone.localtime(value).strftime("%m-%d %H:%M") if value else ""
+
+
+@register.filter
+def iso_local(value) -> str:
+    """What `|date:"c"` shows: ISO 8601 with the offset of the current time zone."""
+    return timezone.localtime(value).isoformat() if value else ""
 
 
 @register.filter
