@@ -138,9 +138,13 @@ else:
             },
         }
     }
-# Parallel test runs on one server (helpers, xdist) need distinct test database names.
+# Parallel test runs on one server (helpers, xdist) need distinct test database names; a
+# SQLite one is a file, kept under var/ with the other data, not in the working directory.
 if os.environ.get("ITSM_TEST_DB_SUFFIX"):
-    DATABASES["default"]["TEST"] = {"NAME": f"test_itsm_{os.environ['ITSM_TEST_DB_SUFFIX']}"}
+    _test_name = f"test_itsm_{os.environ['ITSM_TEST_DB_SUFFIX']}"
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        _test_name = str(VAR_DIR / f"{_test_name}.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": _test_name}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------------
