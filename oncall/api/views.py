@@ -3,6 +3,7 @@ writes are checked by the services (403 when not allowed, 409 on a clash)."""
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 
 from itsm.audit import Source
 from itsm.errors import DomainError
+from itsm.filters import in_utc
 from itsm.models import Team
 
 from .. import engine, selectors, services
@@ -49,10 +51,10 @@ def _instant(request, name: str, default: dt.datetime) -> dt.datetime:
         )
     if timezone.is_naive(value):
         raise DomainError(_("Give %(name)s with a time zone offset.") % {"name": name}, field=name)
-    try:  # in UTC: PostgreSQL refuses offsets beyond ±15:59
-        return value.astimezone(dt.UTC)
-    except OverflowError:
-        raise DomainError(_("Enter a date and time within the calendar."), field=name) from None
+    try:
+        return in_utc(value)
+    except ValidationError as error:
+        raise DomainError(error.messages[0], field=name) from None
 
 
 def _person(user) -> dict | None:
