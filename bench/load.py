@@ -75,6 +75,19 @@ def parse() -> argparse.Namespace:
         help="gunicorn worker set: sync:<workers> or gthread:<workers>x<threads> "
         "(repeatable; default sync:4 and gthread:2x8)",
     )
+    parser.add_argument(
+        "--page-cache-seconds",
+        type=int,
+        default=30,
+        help="PAGE_CACHE_SECONDS of the server (default 30 as in production; 0: no page store)",
+    )
+    parser.add_argument(
+        "--writes",
+        type=float,
+        default=0.0,
+        help="writes per second to incidents during each window (each one empties the page "
+        "store, as any write does; default 0)",
+    )
     parser.add_argument("--only", nargs="*", help="endpoint names to run (default: all)")
     parser.add_argument("--reuse", action="store_true", help="reuse a seeded bench_load")
     parser.add_argument("--keep", action="store_true", help="keep bench_load afterwards")
@@ -103,6 +116,7 @@ def server_env(args) -> dict:
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
+        "PAGE_CACHE_SECONDS": str(args.page_cache_seconds),
     }
     env.pop("ITSM_TEST_DB_SUFFIX", None)
     return env
@@ -411,12 +425,38 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
+def write_steadily(per_second: float, until: float) -> int:
+    """Touch a random open incident `per_second` times a second through the ORM (so that each
+    write moves the page store's data version, as a real one does); the number written."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from incidents.models import Incident
+
+    ids = list(Incident.objects.filter(closed_at__isnull=True).values_list("pk", flat=True))
+    pick = random.Random(1)
+    written = 0
+    next_at = time.monotonic()
+    try:
+        while next_at < until:
+            time.sleep(max(0.0, next_at - time.monotonic()))
+            Incident.objects.filter(pk=pick.choice(ids)).update(updated_at=timezone.now())
+            written += 1
+            next_at += 1 / per_second
+    finally:
+        connection.close()
+    return written
+
+
 def drive(port: int, endpoint: Endpoint, users: list[Credentials], warmup: float,
-          duration: float, master: int, admin_url: str, think: float) -> dict:  # fmt: skip
+          duration: float, master: int, admin_url: str, think: float,
+          writes: float = 0.0) -> dict:  # fmt: skip
     """Closed loop: each user requests again as soon as the answer is read (or after a pause
     of 0.5-1.5 x `think` seconds)."""
     begin = time.monotonic() + warmup
     end = begin + duration
+    if writes:
+        threading.Thread(target=write_steadily, args=(writes, end), daemon=True).start()
     latencies: list[list[float]] = [[] for _ in users]
     errors = [0] * len(users)
     statuses: dict[int, int] = {}
@@ -578,6 +618,7 @@ def main() -> None:
                         server.pid,
                         args.admin_url,
                         args.think,
+                        args.writes,
                     )
                     print(f"  {spec:<12} {endpoint.name:<24} "
                           f"{results[endpoint.name]['rps']:7.1f} req/s", flush=True)  # fmt: skip
@@ -596,6 +637,9 @@ def main() -> None:
     print(f"date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} cores; "
           f"{args.users} users, {loop}, {args.warmup:g} s warm-up + {args.duration:g} s per "
           f"endpoint; PostgreSQL database {DB_NAME}")  # fmt: skip
+    store = (f"page store on ({args.page_cache_seconds} s slots)" if args.page_cache_seconds
+             else "page store off")  # fmt: skip
+    print(f"{store}; {args.writes:g} writes/s to incidents during each window")
     print("data: " + ", ".join(f"{label.strip()} {n:,}" for label, n in data))
     with open("/proc/loadavg") as handle:
         print(f"load average before the report: {' '.join(handle.read().split()[:3])}")

@@ -8,7 +8,8 @@ class ItsmConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
-        from . import metrics, roles
+        from . import metrics, pagecache, roles
 
         post_migrate.connect(roles.sync_role_permissions, dispatch_uid="itsm-role-permissions")
         metrics.register()
+        pagecache.install()

@@ -115,6 +115,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "itsm.context_processors.portal",
+                # Last, so that a page being stored gets a placeholder CSRF token.
+                "itsm.pagecache.csrf_context",
             ],
         },
     }
@@ -149,6 +151,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Rendered pages kept until the data changes (itsm/pagecache.py), at most this many seconds
+# behind the clock; only with a cache every process shares. 0 turns the store off.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "30")) if REDIS_URL else 0
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -18,3 +18,6 @@ AXES_ENABLED = False
 # Each test process keeps its own cache: throttle counters and cached objects never cross
 # xdist workers (a shared Redis cache would let one worker's counters throttle another's).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The test client, live servers and eager tasks share this process and so its cache: the
+# page store is on, as in production, so that every page test also proves it is never stale.
+PAGE_CACHE_SECONDS = 30

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from incidents.models import Incident
+from itsm.pagecache import cached_page
 
 from .db import report_session
 from .params import DEFAULT_MONTHS, ReportFilterForm
@@ -65,6 +66,7 @@ def _context(request, form, report, **extra) -> dict:
     }
 
 
+@cached_page
 def report_list(request):
     """The manager dashboard: this month at a glance."""
     require_reader(request.user)
@@ -78,6 +80,7 @@ def report_list(request):
     )
 
 
+@cached_page
 def sla(request):
     require_reader(request.user)
     form, params = _filters(request)
@@ -110,6 +113,7 @@ def sla_incident(request, pk: int):
 def _report_page(build, name: str):
     """A report page: the filters, one selector in a report session, the page or a CSV."""
 
+    @cached_page
     def page(request):
         require_reader(request.user)
         form, params = _filters(request)

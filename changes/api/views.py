@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from itsm.models import AuditEvent
+from itsm.pagecache import CachedListMixin
 
 from .. import selectors
 from .. import services as svc
@@ -73,7 +74,7 @@ def _meeting(data):
     ),
     destroy=extend_schema(summary="Delete a draft", responses={204: None}),
 )
-class ChangeViewSet(viewsets.ModelViewSet):
+class ChangeViewSet(CachedListMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filter_backends = [DjangoFilterBackend]
     filterset_class = ChangeFilterSet

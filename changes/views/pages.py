@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from incidents.selectors import incidents_caused_by_change
 from itsm.errors import DomainError
 from itsm.models import AuditEvent
+from itsm.pagecache import cached_page, shared_object, shared_page
 from itsm.web import flash_form_errors, run_action, run_form_action
 
 from .. import forms, risk, selectors
@@ -44,6 +45,7 @@ def _page_size(request) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
+@cached_page
 def change_list(request):
     filterset = ChangeFilterSet(request.GET or None, queryset=selectors.change_list(),
                                 request=request)  # fmt: skip
@@ -97,21 +99,40 @@ def _action_forms(change: Change, actions) -> dict:
 
 def change_detail(request, pk: int):
     try:
-        change = selectors.change_for_detail(pk)
+        change = shared_object(request, f"change:{pk}", lambda: selectors.change_for_detail(pk))
     except Change.DoesNotExist:
         raise Http404(_("No such change.")) from None
     user = request.user
     actions = available_actions(change, user)
+    mine = {
+        "actions": actions,
+        "blocked": blocked_actions(change, user),
+        "can_edit": change.status == Status.DRAFT and may_edit(change, user),
+        "can_precheck": change.status in PRECHECK_STATES and may_implement(change, user),
+        "can_verify": change.status == Status.VERIFYING and may_verify(change, user),
+        "can_log": change.status in WORK_LOG_STATES
+        and (may_implement(change, user) or may_verify(change, user)),
+    }
+    # Everything on the page that depends on who reads it: users who get the same answers
+    # (and have the same permissions) share one stored page.
+    decisions = (
+        tuple(action.name for action in actions),
+        tuple((action.name, reason) for action, reason in mine["blocked"]),
+        *(mine[flag] for flag in ("can_edit", "can_precheck", "can_verify", "can_log")),
+    )
+    return shared_page(request, decisions, lambda: _render_detail(request, change, mine))
+
+
+def _render_detail(request, change: Change, mine: dict):
     in_calendar = change.status in {
         Status.DRAFT, Status.SUBMITTED, Status.ASSESSED, Status.AWAITING_APPROVAL,
         Status.APPROVED, Status.SCHEDULED,
     }  # fmt: skip
     context = {
+        **mine,
         "change": change,
         "policy": change.policy,
-        "actions": actions,
-        "action_forms": _action_forms(change, actions),
-        "blocked": blocked_actions(change, user),
+        "action_forms": _action_forms(change, mine["actions"]),
         "timeline": selectors.timeline(change),
         "risk_factors": risk.explain(change.risk_reasons),
         "prechecks": change.checklist("precheck"),
@@ -121,11 +142,6 @@ def change_detail(request, pk: int):
         "lead_days": lead_days(change, change.submitted_at or timezone.now())
         if in_calendar
         else None,
-        "can_edit": change.status == Status.DRAFT and may_edit(change, user),
-        "can_precheck": change.status in PRECHECK_STATES and may_implement(change, user),
-        "can_verify": change.status == Status.VERIFYING and may_verify(change, user),
-        "can_log": change.status in WORK_LOG_STATES
-        and (may_implement(change, user) or may_verify(change, user)),
         "check_results": forms.ChecklistItem.Result.choices,
         "show_implementation": change.status not in BEFORE_APPROVAL,
         "now": timezone.now(),

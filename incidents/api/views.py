@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from itsm.models import AuditEvent
+from itsm.pagecache import CachedListMixin
 
 from .. import selectors, services
 from ..actions import ACTIONS
@@ -82,7 +83,7 @@ def _verb_action(verb: str):
     return action(detail=True, methods=["post"], url_path=verb, url_name=verb)(handler)
 
 
-class IncidentViewSet(viewsets.ModelViewSet):
+class IncidentViewSet(CachedListMixin, viewsets.ModelViewSet):
     """Incidents. Writes go through the services; the status changes only by verbs."""
 
     queryset = Incident.objects.none()  # for the schema; get_queryset scopes to the user

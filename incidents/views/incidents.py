@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from itsm.models import AuditEvent
+from itsm.pagecache import cached_page
 from itsm.web import flash_form_errors, run_action
 
 from .. import permissions as perms
@@ -24,6 +25,7 @@ from ..services.clocks import clocks_for_incident
 PAGE_SIZE = 50
 
 
+@cached_page
 def queue(request):
     """The on-call triage queue: what breaches first on top; htmx refreshes the rows."""
     mine = (request.GET.get("mine") or request.POST.get("mine")) == "1"
@@ -34,6 +36,7 @@ def queue(request):
     return render(request, template, context)
 
 
+@cached_page
 def incident_list(request):
     filterset = IncidentFilter(
         request.GET or None, queryset=selectors.incident_list(request.user), request=request

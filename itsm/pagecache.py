@@ -1,0 +1,296 @@
+"""Rendered pages and API lists kept in the shared cache until the data changes.
+
+The busiest pages (the triage queue that a whole on-call room polls every 15 seconds, the
+change list, the reports) cost 20-50 ms of Python each; served again from Redis they cost
+about as much as an empty page. A stored page is never shown once the data under it may
+have changed:
+
+- **Data version.** Every statement that writes to the database (an INSERT, UPDATE or
+  DELETE through any Django connection: the ORM, `QuerySet.update()`, raw SQL, Celery
+  tasks) moves one counter in the shared cache, once when it runs and again when its
+  transaction commits. A page is stored under the version read *before* its queries ran,
+  so a page rendered from data that was about to change is stored under a version that is
+  already over.
+- **Who and how.** The key holds the user, the full path with its query string, the
+  language, the time zone and whether htmx asked for the rows only: nobody is ever shown
+  another user's page. A view may instead share one page between users (`shared_page`):
+  then the key holds, in place of the user, everything the view decided for that user
+  (the actions offered, say) and a digest of the user's permissions, and the username in
+  the navigation bar is filled in per request like the CSRF token. The change detail page
+  does this, because people open many different changes rather than one page again.
+- **Clock.** Pages that depend on the time of day without a write (an action that opens
+  at the start of a window, "last 6 months") are at most `PAGE_CACHE_SECONDS` old: the key
+  holds a time slot of that length, staggered per user so that 50 users do not all
+  re-render in the same second.
+- **Per request parts.** The CSRF token is stored as a placeholder and each answer gets
+  the request's own; a page with messages to show is neither served from nor put in the
+  store; answers that set cookies, are not 200 or stream are not stored.
+
+Writes to tables no page shows (sessions, django-axes' login records) do not count. The
+store is on only where the cache is shared by every process (Redis): with a per-process
+cache a Celery worker's write would not reach the web workers' pages.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import time
+import zlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.backends.signals import connection_created
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+from django.utils.html import escape
+
+VERSION_KEY = "pagecache:version"
+CSRF_PLACEHOLDER = "__itsm_page_cache_csrf_token__"
+USERNAME_PLACEHOLDER = "__itsm_page_cache_username__"
+_RECORDING = "_page_cache_recording"
+
+_WRITE = re.compile(
+    r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|MERGE\s+INTO)\s+"?([\w.]+)',
+    re.IGNORECASE,
+)
+_WRITE_IN_CTE = re.compile(r"\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+# Tables that no page shows: a login or a session save must not empty the store.
+IGNORED_TABLE_PREFIXES = ("django_session", "axes_")
+
+
+def enabled() -> bool:
+    return settings.PAGE_CACHE_SECONDS > 0
+
+
+# --- The data version --------------------------------------------------------------------
+
+
+def current_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # A lost counter (Redis restarted or evicted it) starts again far above any value
+        # it had, so no page stored before can match a version handed out after.
+        cache.add(VERSION_KEY, time.time_ns() // 1000, timeout=None)
+        version = cache.get(VERSION_KEY, 0)
+    return version
+
+
+def bump_version() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # the counter is missing: any new value is newer than every page
+        cache.add(VERSION_KEY, time.time_ns() // 1000, timeout=None)
+
+
+def is_write(sql: str) -> bool:
+    match = _WRITE.match(sql)
+    if match:
+        table = match.group(1).strip('"').lower()
+        return not table.startswith(IGNORED_TABLE_PREFIXES)
+    head = sql.lstrip()[:4].upper()
+    return head == "WITH" and bool(_WRITE_IN_CTE.search(sql))
+
+
+def _note_writes(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    if isinstance(sql, str) and is_write(sql):
+        connection = context["connection"]
+        bump_version()  # for reads later in this same transaction
+        registered = any(entry[1] is bump_version for entry in connection.run_on_commit)
+        if connection.in_atomic_block and not registered:
+            transaction.on_commit(bump_version, using=connection.alias)
+    return result
+
+
+def _install(sender, connection, **kwargs) -> None:
+    if _note_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_note_writes)
+
+
+def install() -> None:
+    """Watch every database connection for writes (called once from the app's ready())."""
+    connection_created.connect(_install, dispatch_uid="itsm-page-cache-writes")
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        _install(None, connection)
+
+
+# --- Keys ----------------------------------------------------------------------------------
+
+
+def request_version(request) -> int:
+    """The data version, read once per request and before any of its queries."""
+    version = getattr(request, "_page_cache_version", None)
+    if version is None:
+        version = request._page_cache_version = current_version()
+    return version
+
+
+def _slot(offset: int) -> int:
+    seconds = settings.PAGE_CACHE_SECONDS
+    return int((time.time() + offset % seconds) // seconds)
+
+
+def page_key(request, kind: str, *extra: str, user_pk: int | None = None) -> str:
+    """The key of this request's page; `user_pk` None for a page shared between users."""
+    path = request.get_full_path()
+    parts = [
+        kind,
+        str(user_pk),
+        path,
+        translation.get_language() or "",
+        timezone.get_current_timezone_name(),
+        "htmx" if request.headers.get("HX-Request") else "page",
+        *extra,
+        str(_slot(user_pk if user_pk is not None else zlib.crc32(path.encode()))),
+        str(request_version(request)),
+    ]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"pagecache:{kind}:{digest}"
+
+
+def permission_signature(user) -> str:
+    """What the navigation and permission checks of a shared page may depend on."""
+    facts = (user.is_staff, user.is_superuser, sorted(user.get_all_permissions()))
+    return hashlib.sha256(repr(facts).encode()).hexdigest()[:32]
+
+
+def _has_messages(request) -> bool:
+    storage = getattr(request, "_messages", None)
+    return storage is not None and (len(storage) > 0 or storage.added_new)
+
+
+def _bypass(request) -> bool:
+    return (
+        not enabled()
+        or request.method not in ("GET", "HEAD")
+        or not request.user.is_authenticated
+        or _has_messages(request)
+    )
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+def csrf_context(request) -> dict:
+    """Context processor: a page being stored gets placeholders for per-request values."""
+    recording = getattr(request, _RECORDING, None)
+    if recording == "user":
+        return {"csrf_token": CSRF_PLACEHOLDER}
+    if recording == "shared":
+        return {"csrf_token": CSRF_PLACEHOLDER, "username": USERNAME_PLACEHOLDER}
+    return {}
+
+
+def _fill(body: bytes, request) -> bytes:
+    body = body.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+    if USERNAME_PLACEHOLDER.encode() in body:
+        name = escape(request.user.get_username()).encode()
+        body = body.replace(USERNAME_PLACEHOLDER.encode(), name)
+    return body
+
+
+def _answer(stored: dict, request) -> HttpResponse:
+    response = HttpResponse(_fill(stored["body"], request), status=200)
+    for name, value in stored["headers"]:
+        response.headers[name] = value
+    return response
+
+
+def serve(request, key: str, render, *, shared: bool = False) -> HttpResponse:
+    """The stored answer under `key`, or `render()`'s, stored if it may be."""
+    stored = cache.get(key)
+    if stored is not None:
+        return _answer(stored, request)
+    setattr(request, _RECORDING, "shared" if shared else "user")
+    try:
+        response = render()
+    finally:
+        setattr(request, _RECORDING, None)
+    if (
+        response.status_code != 200
+        or response.streaming
+        or response.cookies
+        or _has_messages(request)
+    ):
+        # Placeholders must not reach the browser in an answer that is not stored.
+        if not response.streaming:
+            response.content = _fill(response.content, request)
+        return response
+    stored = {"body": response.content, "headers": list(response.headers.items())}
+    cache.set(key, stored, timeout=2 * settings.PAGE_CACHE_SECONDS)
+    return _answer(stored, request)
+
+
+def cached_page(view):
+    """Serve a GET page from the store while the data and the user's view of it hold."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if _bypass(request):
+            return view(request, *args, **kwargs)
+        key = page_key(request, "page", user_pk=request.user.pk)
+        return serve(request, key, lambda: view(request, *args, **kwargs))
+
+    return wrapper
+
+
+def shared_page(request, decisions: tuple, render) -> HttpResponse:
+    """A page that is the same for every user with the same permissions and the same
+    `decisions` (what the view worked out for this user: the actions offered, say), but
+    for the username and the CSRF token. The view must put everything else it reads from
+    the user into `decisions`."""
+    if _bypass(request):
+        return render()
+    signature = permission_signature(request.user)
+    key = page_key(request, "shared", signature, repr(decisions))
+    return serve(request, key, render, shared=True)
+
+
+def shared_object(request, name: str, load):
+    """`load()`'s result (picklable), shared by every request at this data version."""
+    if _bypass(request):
+        return load()
+    key = f"pagecache:object:{name}:{request_version(request)}"
+    value = cache.get(key)
+    if value is None:
+        value = load()
+        cache.set(key, value, timeout=2 * settings.PAGE_CACHE_SECONDS)
+    return value
+
+
+# --- API lists -----------------------------------------------------------------------------
+
+
+class CachedListMixin:
+    """For a DRF viewset: keep the rendered JSON of `list` answers in the store.
+
+    Authentication, throttling and permissions run as always (DRF's `initial()`); only
+    the queries, serialisation and rendering are skipped on a hit. Other formats (the
+    browsable API) are never stored.
+    """
+
+    def list(self, request, *args, **kwargs):
+        if not enabled() or getattr(request.accepted_renderer, "format", "") != "json":
+            return super().list(request, *args, **kwargs)
+        key = page_key(request, "api", request.accepted_media_type or "", user_pk=request.user.pk)
+        stored = cache.get(key)
+        if stored is not None:
+            content_type, body = stored
+            return HttpResponse(body, content_type=content_type)
+        self._page_cache_key = key
+        return super().list(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        key = getattr(self, "_page_cache_key", None)
+        if key and response.status_code == 200 and not response.cookies:
+            response.render()
+            stored = (response["Content-Type"], response.content)
+            cache.set(key, stored, timeout=2 * settings.PAGE_CACHE_SECONDS)
+        return response
