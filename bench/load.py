@@ -116,7 +116,7 @@ def server_env(args) -> dict:
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
-        "PAGE_CACHE_SECONDS": str(args.page_cache_seconds),
+        "PAGE_CACHE_SECONDS": str(getattr(args, "page_cache_seconds", 30)),
     }
     env.pop("ITSM_TEST_DB_SUFFIX", None)
     return env

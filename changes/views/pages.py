@@ -97,9 +97,16 @@ def _action_forms(change: Change, actions) -> dict:
     return built
 
 
+# What the stored detail page shows of the clock moves by the day (lead days of a draft,
+# review overdue); what the reader may do now is worked out on every request.
+DETAIL_SECONDS = 300
+
+
 def change_detail(request, pk: int):
     try:
-        change = shared_object(request, f"change:{pk}", lambda: selectors.change_for_detail(pk))
+        change = shared_object(
+            request, f"change:{pk}", lambda: selectors.change_for_detail(pk), seconds=DETAIL_SECONDS
+        )
     except Change.DoesNotExist:
         raise Http404(_("No such change.")) from None
     user = request.user
@@ -120,7 +127,9 @@ def change_detail(request, pk: int):
         tuple((action.name, reason) for action, reason in mine["blocked"]),
         *(mine[flag] for flag in ("can_edit", "can_precheck", "can_verify", "can_log")),
     )
-    return shared_page(request, decisions, lambda: _render_detail(request, change, mine))
+    return shared_page(
+        request, decisions, lambda: _render_detail(request, change, mine), seconds=DETAIL_SECONDS
+    )
 
 
 def _render_detail(request, change: Change, mine: dict):

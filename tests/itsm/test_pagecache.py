@@ -269,3 +269,20 @@ def test_a_shared_page_follows_writes_and_permissions(draft):
 def test_a_missing_change_is_a_404_not_a_stored_page(draft):
     client = as_user(draft[2])
     assert client.get(reverse("changes:detail", args=[999999])).status_code == 404
+
+
+def test_permissions_come_from_the_cache_until_a_write(world):
+    from django.contrib.auth.models import Group
+
+    from itsm import roles
+
+    def fresh(user):
+        return type(user).objects.get(pk=user.pk)  # as the next request loads it
+
+    reporter = world.user("reporter")
+    assert not fresh(reporter).has_perm("incidents.work_incident")
+    with CaptureQueriesContext(connection) as queries:
+        assert not fresh(reporter).has_perm("incidents.work_incident")
+    assert len(queries) == 1  # the user; the permissions came from the cache
+    reporter.groups.add(Group.objects.get(name=roles.ONCALL))
+    assert fresh(reporter).has_perm("incidents.work_incident")
