@@ -260,10 +260,11 @@ class Credentials:
 
 def make_users(count: int) -> list[Credentials]:
     """Ops managers (incidents, changes and reports), each with a session and a token."""
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import Group
-    from django.contrib.sessions.backends.db import SessionStore
     from rest_framework.authtoken.models import Token
 
     from itsm import roles
@@ -276,7 +277,7 @@ def make_users(count: int) -> list[Credentials]:
         user.set_unusable_password()  # sessions and tokens only: no login, no slow hashing
         user.save()
         user.groups.add(group)
-        session = SessionStore()
+        session = import_module(settings.SESSION_ENGINE).SessionStore()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()

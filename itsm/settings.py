@@ -157,6 +157,9 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "30")) if REDIS_UR
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "itsm.cache.ReusingRedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
+    # Sessions read from Redis, written through to PostgreSQL (only with a shared cache: a
+    # per-process one would keep a session another process logged out).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     # Timers keep their ETAs far below this, so Redis never re-delivers a waiting task.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
@@ -194,7 +197,7 @@ HEARTBEAT_INTERVAL = float(os.environ.get("HEARTBEAT_INTERVAL", "15"))
 # --- Auth -----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # lockout after repeated failures, first
-    "itsm.pagecache.CachedPermissionsBackend",
+    "itsm.pagecache.CachedModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
