@@ -26,9 +26,10 @@ have changed:
   the request's own; a page with messages to show is neither served from nor put in the
   store; answers that set cookies, are not 200 or stream are not stored.
 
-Writes to tables no page shows (sessions, django-axes' login records) do not count. The
-store is on only where the cache is shared by every process (Redis): with a per-process
-cache a Celery worker's write would not reach the web workers' pages.
+Writes to tables no stored page shows (sessions, django-axes' login records, beat's
+heartbeat) and statements that change no row do not count. The store is on only where
+the cache is shared by every process (Redis): with a per-process cache a Celery worker's
+write would not reach the web workers' pages.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 from django.utils.html import escape
+from rest_framework.authentication import TokenAuthentication
 
 VERSION_KEY = "pagecache:version"
 CSRF_PLACEHOLDER = "__itsm_page_cache_csrf_token__"
@@ -59,8 +61,9 @@ _WRITE = re.compile(
     re.IGNORECASE,
 )
 _WRITE_IN_CTE = re.compile(r"\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
-# Tables that no page shows: a login or a session save must not empty the store.
-IGNORED_TABLE_PREFIXES = ("django_session", "axes_")
+# Tables that no stored page shows: a login, a session save or beat's heartbeat (every
+# 15 s) must not empty the store.
+IGNORED_TABLE_PREFIXES = ("django_session", "axes_", "itsm_heartbeat")
 
 
 def enabled() -> bool:
@@ -96,9 +99,14 @@ def is_write(sql: str) -> bool:
     return head == "WITH" and bool(_WRITE_IN_CTE.search(sql))
 
 
+def _changed_nothing(context, many: bool) -> bool:
+    # A sweep that finds nothing due still sends its UPDATE: no row, no new version.
+    return not many and getattr(context["cursor"], "rowcount", -1) == 0
+
+
 def _note_writes(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
-    if isinstance(sql, str) and is_write(sql):
+    if isinstance(sql, str) and is_write(sql) and not _changed_nothing(context, many):
         connection = context["connection"]
         bump_version()  # for reads later in this same transaction
         registered = any(entry[1] is bump_version for entry in connection.run_on_commit)
@@ -338,3 +346,21 @@ class CachedModelBackend(ModelBackend):
                 cache.set(key, permissions, timeout=self._timeout())
             user_obj._perm_cache = permissions
         return user_obj._perm_cache
+
+
+class CachedTokenAuthentication(TokenAuthentication):
+    """DRF's token authentication, with the token's user read from the shared cache at the
+    current data version (a query with a join on every API call otherwise). Revoking a
+    token or deactivating its user is a write: the next call is refused. The key is a
+    digest of the token, never the token."""
+
+    def authenticate_credentials(self, key):
+        if not enabled():
+            return super().authenticate_credentials(key)
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        cache_key = f"pagecache:token:{digest}:{current_version()}"
+        found = cache.get(cache_key)
+        if found is None:
+            found = super().authenticate_credentials(key)  # raises for a bad token
+            cache.set(cache_key, found, timeout=2 * settings.PAGE_CACHE_SECONDS)
+        return found

@@ -140,7 +140,7 @@ def test_api_lists_are_stored_per_caller_and_follow_writes(world, api_client_for
         again = api.get(url)
     assert again.status_code == 200 and again["Content-Type"] == "application/json"
     assert again.json() == first.json()
-    assert len(queries) == 1  # the token; no incident query
+    assert len(queries) == 0  # token, page: all from the cache
     Incident.objects.filter(pk=incident.pk).update(title="disk replaced")
     assert api.get(url).json()["results"][0]["title"] == "disk replaced"
     other = api_client_for(world.user("executive"))
@@ -175,6 +175,18 @@ def test_reading_pages_does_not_move_the_version(world):
         client.get(reverse("incidents:queue"))
         client.get(reverse("changes:list"))
     assert pagecache.current_version() == before
+
+
+def test_a_write_that_changes_no_row_or_only_the_heartbeat_keeps_the_version(world):
+    from itsm.models import Heartbeat
+
+    incident = report(world, priority="P4")
+    before = pagecache.current_version()
+    Incident.objects.filter(pk=-1).update(title="nothing")
+    Heartbeat.objects.update_or_create(name="beat", defaults={"at": dt.datetime.now(dt.UTC)})
+    assert pagecache.current_version() == before
+    Incident.objects.filter(pk=incident.pk).update(title="something")
+    assert pagecache.current_version() > before
 
 
 def test_a_lost_version_restarts_above_every_stored_page():
@@ -298,3 +310,14 @@ def test_a_deactivated_or_logged_out_user_is_out_on_the_next_request(world, onca
     get(other, url)
     other.post(reverse("logout"))
     assert other.get(url).status_code == 302
+
+
+def test_a_revoked_token_is_refused_on_the_next_call(world, api_client_for):
+    from rest_framework.authtoken.models import Token
+
+    api = api_client_for(world.user("oncall"))
+    assert api.get("/api/v1/incidents/").status_code == 200
+    assert api.get("/api/v1/incidents/").status_code == 200  # token now in the cache
+    Token.objects.filter(user=world.user("oncall")).delete()
+    refused = api.get("/api/v1/incidents/")
+    assert refused.status_code == 403 and "token" in str(refused.json()).lower()
