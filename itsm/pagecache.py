@@ -56,9 +56,13 @@ CSRF_PLACEHOLDER = "__itsm_page_cache_csrf_token__"
 USERNAME_PLACEHOLDER = "__itsm_page_cache_username__"
 _RECORDING = "_page_cache_recording"
 
-_WRITE = re.compile(
-    r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|MERGE\s+INTO)\s+"?([\w.]+)',
-    re.IGNORECASE,
+_WRITE = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE|MERGE|TRUNCATE|UPSERT)\b", re.I)
+# The table, where it can be read (SQLite's "INSERT OR IGNORE INTO" included): only to skip
+# the ignored ones below; a write whose table is not read counts.
+_WRITE_TABLE = re.compile(
+    r"^\s*(?:(?:INSERT|REPLACE)(?:\s+OR\s+\w+)?\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM"
+    r'|TRUNCATE(?:\s+TABLE)?|MERGE\s+INTO)\s+"?([\w.]+)',
+    re.I,
 )
 _WRITE_IN_CTE = re.compile(r"\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 # Tables that no stored page shows: a login, a session save or beat's heartbeat (every
@@ -91,10 +95,9 @@ def bump_version() -> None:
 
 
 def is_write(sql: str) -> bool:
-    match = _WRITE.match(sql)
-    if match:
-        table = match.group(1).strip('"').lower()
-        return not table.startswith(IGNORED_TABLE_PREFIXES)
+    if _WRITE.match(sql):
+        table = _WRITE_TABLE.match(sql)
+        return not (table and table.group(1).lower().startswith(IGNORED_TABLE_PREFIXES))
     head = sql.lstrip()[:4].upper()
     return head == "WITH" and bool(_WRITE_IN_CTE.search(sql))
 

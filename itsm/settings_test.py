@@ -21,3 +21,4 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # The test client, live servers and eager tasks share this process and so its cache: the
 # page store is on, as in production, so that every page test also proves it is never stale.
 PAGE_CACHE_SECONDS = 30
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # as production with Redis
