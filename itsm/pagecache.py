@@ -34,6 +34,7 @@ write would not reach the web workers' pages.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import re
@@ -77,7 +78,38 @@ def enabled() -> bool:
 # --- The data version --------------------------------------------------------------------
 
 
+# The version read once per request (PageCacheMiddleware opens the scope; outside a request,
+# in a Celery task say, every call reads it) and forgotten by a write in this request: the
+# user, the permissions and the page are looked up with one read.
+_request_scope: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "page_cache_scope", default=None
+)
+
+
+class PageCacheMiddleware:
+    """First in the stack: each request remembers the data version it read, and only it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_scope.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_scope.reset(token)
+
+
 def current_version() -> int:
+    scope = _request_scope.get()
+    if scope is None:
+        return _read_version()
+    if "version" not in scope:
+        scope["version"] = _read_version()
+    return scope["version"]
+
+
+def _read_version() -> int:
     version = cache.get(VERSION_KEY)
     if version is None:
         # A lost counter (Redis restarted or evicted it) starts again far above any value
@@ -88,6 +120,9 @@ def current_version() -> int:
 
 
 def bump_version() -> None:
+    scope = _request_scope.get()
+    if scope is not None:
+        scope.pop("version", None)
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # the counter is missing: any new value is newer than every page
@@ -135,14 +170,6 @@ def install() -> None:
 # --- Keys ----------------------------------------------------------------------------------
 
 
-def request_version(request) -> int:
-    """The data version, read once per request and before any of its queries."""
-    version = getattr(request, "_page_cache_version", None)
-    if version is None:
-        version = request._page_cache_version = current_version()
-    return version
-
-
 def _slot(offset: int, seconds: int) -> int:
     return int((time.time() + offset % seconds) // seconds)
 
@@ -162,7 +189,7 @@ def page_key(
         "htmx" if request.headers.get("HX-Request") else "page",
         *extra,
         str(_slot(user_pk if user_pk is not None else zlib.crc32(path.encode()), seconds)),
-        str(request_version(request)),
+        str(current_version()),
     ]
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return f"pagecache:{kind}:{digest}"
@@ -274,7 +301,7 @@ def shared_object(request, name: str, load, *, seconds: int | None = None):
     request at this data version; kept `2 * seconds` after its last store."""
     if _bypass(request):
         return load()
-    key = f"pagecache:object:{name}:{request_version(request)}"
+    key = f"pagecache:object:{name}:{current_version()}"
     value = cache.get(key)
     if value is None:
         value = load()

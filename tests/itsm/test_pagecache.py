@@ -325,3 +325,22 @@ def test_a_revoked_token_is_refused_on_the_next_call(world, api_client_for):
     Token.objects.filter(user=world.user("oncall")).delete()
     refused = api.get("/api/v1/incidents/")
     assert refused.status_code == 403 and "token" in str(refused.json()).lower()
+
+
+def test_a_request_reads_the_version_once_and_other_code_every_time():
+    from django.core.cache import cache
+
+    seen = []
+
+    def view(request):
+        seen.append(pagecache.current_version())
+        cache.incr(pagecache.VERSION_KEY)  # another process writes meanwhile
+        seen.append(pagecache.current_version())
+        pagecache.bump_version()  # this request writes
+        seen.append(pagecache.current_version())
+
+    pagecache.PageCacheMiddleware(view)(None)
+    assert seen[0] == seen[1] < seen[2]
+    outside = pagecache.current_version()
+    cache.incr(pagecache.VERSION_KEY)
+    assert pagecache.current_version() == outside + 1  # a Celery task never keeps one
