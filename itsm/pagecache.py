@@ -53,6 +53,12 @@ from django.utils.html import escape
 from rest_framework.authentication import TokenAuthentication
 
 VERSION_KEY = "pagecache:version"
+# A second counter for accounts: users, groups, permissions, tokens. Every write moves the
+# data version; only writes to these tables (or to a table that cannot be read from the
+# statement) move this one, so that an incident's update does not send every request back
+# to PostgreSQL for its user and permissions.
+ACCOUNTS_KEY = "pagecache:accounts"
+ACCOUNT_TABLE_PREFIXES = ("itsm_user", "auth_", "authtoken_", "django_content_type")
 CSRF_PLACEHOLDER = "__itsm_page_cache_csrf_token__"
 USERNAME_PLACEHOLDER = "__itsm_page_cache_username__"
 _RECORDING = "_page_cache_recording"
@@ -100,41 +106,62 @@ class PageCacheMiddleware:
             _request_scope.reset(token)
 
 
-def current_version() -> int:
+def current_version(key: str = VERSION_KEY) -> int:
     scope = _request_scope.get()
     if scope is None:
-        return _read_version()
-    if "version" not in scope:
-        scope["version"] = _read_version()
-    return scope["version"]
+        return _read_version(key)
+    if key not in scope:
+        scope[key] = _read_version(key)
+    return scope[key]
 
 
-def _read_version() -> int:
-    version = cache.get(VERSION_KEY)
+def accounts_version() -> int:
+    return current_version(ACCOUNTS_KEY)
+
+
+def _read_version(key: str) -> int:
+    version = cache.get(key)
     if version is None:
         # A lost counter (Redis restarted or evicted it) starts again far above any value
-        # it had, so no page stored before can match a version handed out after.
-        cache.add(VERSION_KEY, time.time_ns() // 1000, timeout=None)
-        version = cache.get(VERSION_KEY, 0)
+        # it had, so nothing stored before can match a version handed out after.
+        cache.add(key, time.time_ns() // 1000, timeout=None)
+        version = cache.get(key, 0)
     return version
 
 
-def bump_version() -> None:
+def _bump(key: str) -> None:
     scope = _request_scope.get()
     if scope is not None:
-        scope.pop("version", None)
+        scope.pop(key, None)
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # the counter is missing: any new value is newer than every page
-        cache.add(VERSION_KEY, time.time_ns() // 1000, timeout=None)
+        cache.incr(key)
+    except ValueError:  # the counter is missing: any new value is newer than everything
+        cache.add(key, time.time_ns() // 1000, timeout=None)
+
+
+def bump_version() -> None:
+    _bump(VERSION_KEY)
+
+
+def bump_accounts() -> None:
+    """A write to an account table: both counters move."""
+    _bump(VERSION_KEY)
+    _bump(ACCOUNTS_KEY)
+
+
+def written_table(sql: str) -> str | None:
+    """None for a read or an ignored table; the table written, or "" where it cannot be read."""
+    if _WRITE.match(sql):
+        match = _WRITE_TABLE.match(sql)
+        table = match.group(1).lower() if match else ""
+        return None if table and table.startswith(IGNORED_TABLE_PREFIXES) else table
+    if sql.lstrip()[:4].upper() == "WITH" and _WRITE_IN_CTE.search(sql):
+        return ""
+    return None
 
 
 def is_write(sql: str) -> bool:
-    if _WRITE.match(sql):
-        table = _WRITE_TABLE.match(sql)
-        return not (table and table.group(1).lower().startswith(IGNORED_TABLE_PREFIXES))
-    head = sql.lstrip()[:4].upper()
-    return head == "WITH" and bool(_WRITE_IN_CTE.search(sql))
+    return written_table(sql) is not None
 
 
 def _changed_nothing(context, many: bool) -> bool:
@@ -144,12 +171,17 @@ def _changed_nothing(context, many: bool) -> bool:
 
 def _note_writes(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
-    if isinstance(sql, str) and is_write(sql) and not _changed_nothing(context, many):
+    table = written_table(sql) if isinstance(sql, str) else None
+    if table is not None and not _changed_nothing(context, many):
         connection = context["connection"]
-        bump_version()  # for reads later in this same transaction
-        registered = any(entry[1] is bump_version for entry in connection.run_on_commit)
-        if connection.in_atomic_block and not registered:
-            transaction.on_commit(bump_version, using=connection.alias)
+        accounts = not table or table.startswith(ACCOUNT_TABLE_PREFIXES)
+        bump = bump_accounts if accounts else bump_version
+        bump()  # for reads later in this same transaction
+        # Once per transaction; bump_accounts covers bump_version, not the other way round.
+        covering = {bump_accounts} if accounts else {bump_version, bump_accounts}
+        registered = {entry[1] for entry in connection.run_on_commit}
+        if connection.in_atomic_block and not covering & registered:
+            transaction.on_commit(bump, using=connection.alias)
     return result
 
 
@@ -346,7 +378,7 @@ class CachedListMixin:
 
 class CachedModelBackend(ModelBackend):
     """Django's model backend, with each request's user and permission set read from the
-    shared cache at the current data version instead of PostgreSQL: a query for the user
+    shared cache at the current accounts version instead of PostgreSQL: a query for the user
     and two joins over the permission tables on every request otherwise (40 % of the cost
     of a stored change page). A change to a user, its groups or permissions is a write, so
     the next request sees it."""
@@ -357,7 +389,7 @@ class CachedModelBackend(ModelBackend):
     def get_user(self, user_id):
         if not enabled():
             return super().get_user(user_id)
-        key = f"pagecache:user:{user_id}:{current_version()}"
+        key = f"pagecache:user:{user_id}:{accounts_version()}"
         user = cache.get(key)
         if user is None:
             user = super().get_user(user_id)
@@ -369,7 +401,7 @@ class CachedModelBackend(ModelBackend):
         if obj is not None or not enabled() or not user_obj.is_active or user_obj.is_anonymous:
             return super().get_all_permissions(user_obj, obj=obj)
         if not hasattr(user_obj, "_perm_cache"):
-            key = f"pagecache:permissions:{user_obj.pk}:{current_version()}"
+            key = f"pagecache:permissions:{user_obj.pk}:{accounts_version()}"
             permissions = cache.get(key)
             if permissions is None:
                 permissions = super().get_all_permissions(user_obj)
@@ -380,7 +412,7 @@ class CachedModelBackend(ModelBackend):
 
 class CachedTokenAuthentication(TokenAuthentication):
     """DRF's token authentication, with the token's user read from the shared cache at the
-    current data version (a query with a join on every API call otherwise). Revoking a
+    current accounts version (a query with a join on every API call otherwise). Revoking a
     token or deactivating its user is a write: the next call is refused. The key is a
     digest of the token, never the token."""
 
@@ -388,7 +420,7 @@ class CachedTokenAuthentication(TokenAuthentication):
         if not enabled():
             return super().authenticate_credentials(key)
         digest = hashlib.sha256(key.encode()).hexdigest()
-        cache_key = f"pagecache:token:{digest}:{current_version()}"
+        cache_key = f"pagecache:token:{digest}:{accounts_version()}"
         found = cache.get(cache_key)
         if found is None:
             found = super().authenticate_credentials(key)  # raises for a bad token

@@ -344,3 +344,19 @@ def test_a_request_reads_the_version_once_and_other_code_every_time():
     outside = pagecache.current_version()
     cache.incr(pagecache.VERSION_KEY)
     assert pagecache.current_version() == outside + 1  # a Celery task never keeps one
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_incident_write_keeps_the_accounts_version_and_a_user_write_moves_both(world):
+    incident = report(world, priority="P4")
+    data, accounts = pagecache.current_version(), pagecache.accounts_version()
+    with transaction.atomic():
+        Incident.objects.filter(pk=incident.pk).update(title="renamed")
+        world.user("oncall").__class__.objects.filter(username="oncall").update(language="ko")
+        inside = pagecache.accounts_version()
+    assert pagecache.accounts_version() > inside > accounts  # moved again by the commit
+    assert pagecache.current_version() > data
+    data, accounts = pagecache.current_version(), pagecache.accounts_version()
+    Incident.objects.filter(pk=incident.pk).update(title="renamed again")
+    assert pagecache.current_version() > data
+    assert pagecache.accounts_version() == accounts
