@@ -2,8 +2,8 @@
 
 The busiest pages (the triage queue that a whole on-call room polls every 15 seconds, the
 change list, the reports) cost 20-50 ms of Python each; served again from Redis they cost
-about as much as an empty page. A stored page is never shown once the data under it may
-have changed:
+5 ms, against 3 ms for an empty page (docs/benchmarks.md). A stored page is never shown
+once the data under it may have changed:
 
 - **Data version.** Every statement that writes to the database (an INSERT, UPDATE or
   DELETE through any Django connection: the ORM, `QuerySet.update()`, raw SQL, Celery
@@ -27,7 +27,10 @@ have changed:
   store; answers that set cookies, are not 200 or stream are not stored.
 
 Writes to tables no stored page shows (sessions, django-axes' login records, beat's
-heartbeat) and statements that change no row do not count. The store is on only where
+heartbeat) and statements that change no row do not count. Each request's user, its
+permissions and API tokens are read through the cache too (`CachedModelBackend`,
+`CachedTokenAuthentication`), at an accounts version that only writes to account tables
+move. The store is on only where
 the cache is shared by every process (Redis): with a per-process cache a Celery worker's
 write would not reach the web workers' pages.
 """
