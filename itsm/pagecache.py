@@ -205,6 +205,21 @@ def install() -> None:
 # --- Keys ----------------------------------------------------------------------------------
 
 
+def _ttl(seconds: int | None = None) -> int:
+    """How long an entry is kept: two slots, so that a page is found all through its slot."""
+    return 2 * (seconds or settings.PAGE_CACHE_SECONDS)
+
+
+def _through_cache(key: str, load, seconds: int | None = None):
+    """The value under `key`, or `load()`'s, stored unless it is None."""
+    value = cache.get(key)
+    if value is None:
+        value = load()
+        if value is not None:
+            cache.set(key, value, timeout=_ttl(seconds))
+    return value
+
+
 def _slot(offset: int, seconds: int) -> int:
     return int((time.time() + offset % seconds) // seconds)
 
@@ -301,7 +316,7 @@ def serve(
             response.content = _fill(response.content, request)
         return response
     stored = {"body": response.content, "headers": list(response.headers.items())}
-    cache.set(key, stored, timeout=2 * (seconds or settings.PAGE_CACHE_SECONDS))
+    cache.set(key, stored, timeout=_ttl(seconds))
     return _answer(stored, request)
 
 
@@ -336,12 +351,7 @@ def shared_object(request, name: str, load, *, seconds: int | None = None):
     request at this data version; kept `2 * seconds` after its last store."""
     if _bypass(request):
         return load()
-    key = f"pagecache:object:{name}:{current_version()}"
-    value = cache.get(key)
-    if value is None:
-        value = load()
-        cache.set(key, value, timeout=2 * (seconds or settings.PAGE_CACHE_SECONDS))
-    return value
+    return _through_cache(f"pagecache:object:{name}:{current_version()}", load, seconds)
 
 
 # --- API lists -----------------------------------------------------------------------------
@@ -372,7 +382,7 @@ class CachedListMixin:
         if key and response.status_code == 200 and not response.cookies:
             response.render()
             stored = (response["Content-Type"], response.content)
-            cache.set(key, stored, timeout=2 * settings.PAGE_CACHE_SECONDS)
+            cache.set(key, stored, timeout=_ttl())
         return response
 
 
@@ -386,30 +396,20 @@ class CachedModelBackend(ModelBackend):
     of a stored change page). A change to a user, its groups or permissions is a write, so
     the next request sees it."""
 
-    def _timeout(self) -> int:
-        return 2 * settings.PAGE_CACHE_SECONDS
-
     def get_user(self, user_id):
         if not enabled():
             return super().get_user(user_id)
         key = f"pagecache:user:{user_id}:{accounts_version()}"
-        user = cache.get(key)
-        if user is None:
-            user = super().get_user(user_id)
-            if user is not None:
-                cache.set(key, user, timeout=self._timeout())
-        return user
+        load = super().get_user
+        return _through_cache(key, lambda: load(user_id))
 
     def get_all_permissions(self, user_obj, obj=None):
         if obj is not None or not enabled() or not user_obj.is_active or user_obj.is_anonymous:
             return super().get_all_permissions(user_obj, obj=obj)
         if not hasattr(user_obj, "_perm_cache"):
             key = f"pagecache:permissions:{user_obj.pk}:{accounts_version()}"
-            permissions = cache.get(key)
-            if permissions is None:
-                permissions = super().get_all_permissions(user_obj)
-                cache.set(key, permissions, timeout=self._timeout())
-            user_obj._perm_cache = permissions
+            load = super().get_all_permissions
+            user_obj._perm_cache = _through_cache(key, lambda: load(user_obj))
         return user_obj._perm_cache
 
 
@@ -424,8 +424,5 @@ class CachedTokenAuthentication(TokenAuthentication):
             return super().authenticate_credentials(key)
         digest = hashlib.sha256(key.encode()).hexdigest()
         cache_key = f"pagecache:token:{digest}:{accounts_version()}"
-        found = cache.get(cache_key)
-        if found is None:
-            found = super().authenticate_credentials(key)  # raises for a bad token
-            cache.set(cache_key, found, timeout=2 * settings.PAGE_CACHE_SECONDS)
-        return found
+        load = super().authenticate_credentials  # raises for a bad token: nothing is stored
+        return _through_cache(cache_key, lambda: load(key))
