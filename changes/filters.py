@@ -84,9 +84,18 @@ class ChangeFilterSet(filters.FilterSet):
             query |= Q(pk=int(match.group(1)))
         return queryset.filter(query)
 
+    MINE_VALUES = frozenset({"1", "true", "yes", "on"})
+
+    @classmethod
+    def asks_for_mine(cls, request) -> bool:
+        """Whether the query limits the list to the user's own changes (the page store
+        shares other lists between users)."""
+        values = request.GET.getlist("mine")
+        return any(value.strip().lower() in cls.MINE_VALUES for value in values)
+
     def filter_mine(self, queryset, name, value):
         user = getattr(self.request, "user", None)
-        if value.lower() not in {"1", "true", "yes", "on"} or user is None:
+        if value.strip().lower() not in self.MINE_VALUES or user is None:
             return queryset
         if not user.is_authenticated:
             return queryset

@@ -24,6 +24,16 @@ POLICY_MODELS = [
     "escalationlevel",
 ]
 
+
+def lists_same_for_every_responder(request) -> bool:
+    """Responders see every incident: their lists differ only by permissions, unless they
+    ask for their own ("mine=1", "me"). Others see only their own (`visible_to`)."""
+    asks_for_own = request.GET.get("mine") == "1" or any(
+        value.strip().lower() == "me" for value in request.GET.values()
+    )
+    return not asks_for_own and request.user.has_perm(VIEW)
+
+
 _RESPONDER = [VIEW, ADD, EDIT, WORK, WRITE_POSTMORTEM, MANAGE_ACTION_ITEMS]
 _FIRST_LINE = [*_RESPONDER, TRIAGE, ESCALATE, DECLARE_MAJOR]
 _LEADS = [

@@ -13,11 +13,16 @@ once the data under it may have changed:
   already over.
 - **Who and how.** The key holds the user, the full path with its query string, the
   language, the time zone and whether htmx asked for the rows only: nobody is ever shown
-  another user's page. A view may instead share one page between users (`shared_page`):
-  then the key holds, in place of the user, everything the view decided for that user
-  (the actions offered, say) and a digest of the user's permissions, and the username in
-  the navigation bar is filled in per request like the CSRF token. The change detail page
-  does this, because people open many different changes rather than one page again.
+  another user's page. A view may instead share one page between users: then the key
+  holds, in place of the user, everything the view decided for that user (the actions
+  offered, say: `shared_page`) and a digest of the user's permissions, and the username
+  in the navigation bar is filled in per request like the CSRF token. The change page
+  does this, because people open many different changes rather than one page again; so
+  do the lists and reports (`cached_page(shared_when=...)`) whenever they show the same
+  rows to everyone who may read them, so that a write costs one render of the queue
+  rather than one per person watching it.
+- **One render.** When a page is missing (a write ended it), the first request renders
+  it and the others asking for the same page wait for that answer, up to 5 s.
 - **Clock.** Pages that depend on the time of day without a write (an action that opens
   at the start of a window, "last 6 months") are at most `PAGE_CACHE_SECONDS` old: the key
   holds a time slot of that length, staggered per user so that 50 users do not all
@@ -296,10 +301,55 @@ def _answer(stored: dict, request) -> HttpResponse:
 def serve(
     request, key: str, render, *, shared: bool = False, seconds: int | None = None
 ) -> HttpResponse:
-    """The stored answer under `key`, or `render()`'s, stored if it may be."""
+    """The stored answer under `key`, or `render()`'s, stored if it may be.
+
+    One request renders a missing page; the others that ask for it meanwhile wait for its
+    answer (`_claim_or_wait`), so a write that ends a page shared by 50 users costs one
+    render, not 50."""
     stored = cache.get(key)
+    claimed = False
+    if stored is None:
+        claimed, stored = _claim_or_wait(key)
     if stored is not None:
         return _answer(stored, request)
+    try:
+        return _render_and_store(request, key, render, shared=shared, seconds=seconds)
+    finally:
+        if claimed:
+            cache.delete(_render_lock(key))
+
+
+def _render_lock(key: str) -> str:
+    return f"{key}:rendering"
+
+
+# How long a waiting request waits for another's render before it renders itself, and the
+# pauses between its looks: a page costs 20-300 ms to render (docs/benchmarks.md).
+RENDER_WAIT_SECONDS = 5.0
+_WAIT_PAUSES = (0.005, 0.01, 0.02, 0.03)
+
+
+def _claim_or_wait(key: str) -> tuple[bool, dict | None]:
+    """(True, None): this request renders the page. (False, stored): another request
+    rendered it meanwhile. (False, None): the other render ended without storing a page
+    (an error, a 404, messages) or took too long, so this request renders its own."""
+    lock = _render_lock(key)
+    if cache.add(lock, 1, timeout=int(RENDER_WAIT_SECONDS) + 1):
+        return True, None
+    deadline = time.monotonic() + RENDER_WAIT_SECONDS
+    pauses, pause = iter(_WAIT_PAUSES), 0.0
+    while time.monotonic() < deadline:
+        pause = next(pauses, pause)
+        time.sleep(pause)
+        found = cache.get_many([key, lock])
+        if key in found:
+            return False, found[key]
+        if lock not in found:
+            break
+    return False, None
+
+
+def _render_and_store(request, key: str, render, *, shared: bool, seconds: int | None):
     setattr(request, _RECORDING, "shared" if shared else "user")
     try:
         response = render()
@@ -320,15 +370,29 @@ def serve(
     return _answer(stored, request)
 
 
-def cached_page(view):
-    """Serve a GET page from the store while the data and the user's view of it hold."""
+def cached_page(view=None, *, shared_when=None):
+    """Serve a GET page from the store while the data and the user's view of it hold.
+
+    The page is the user's own, unless `shared_when(request)` says that what this request
+    shows depends on the user only through the permissions (no "mine" filter, no rows
+    limited to the user's own): then one page serves every user with the same permissions,
+    language and time zone, as `shared_page` does."""
+    if view is None:
+        return functools.partial(cached_page, shared_when=shared_when)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if _bypass(request):
             return view(request, *args, **kwargs)
+
+        def render():
+            return view(request, *args, **kwargs)
+
+        if shared_when is not None and shared_when(request):
+            key = page_key(request, "shared", permission_signature(request.user))
+            return serve(request, key, render, shared=True)
         key = page_key(request, "page", user_pk=request.user.pk)
-        return serve(request, key, lambda: view(request, *args, **kwargs))
+        return serve(request, key, render)
 
     return wrapper
 
@@ -362,19 +426,34 @@ class CachedListMixin:
 
     Authentication, throttling and permissions run as always (DRF's `initial()`); only
     the queries, serialisation and rendering are skipped on a hit. Other formats (the
-    browsable API) are never stored.
+    browsable API) are never stored. A viewset whose list a caller sees only through its
+    permissions says so in `page_cache_shared`, and callers with the same permissions
+    share one answer; one call renders a missing answer while the others wait for it.
     """
+
+    def page_cache_shared(self, request) -> bool:
+        return False
 
     def list(self, request, *args, **kwargs):
         if not enabled() or getattr(request.accepted_renderer, "format", "") != "json":
             return super().list(request, *args, **kwargs)
-        key = page_key(request, "api", request.accepted_media_type or "", user_pk=request.user.pk)
+        media_type = request.accepted_media_type or ""
+        if self.page_cache_shared(request):
+            key = page_key(request, "api-shared", media_type, permission_signature(request.user))
+        else:
+            key = page_key(request, "api", media_type, user_pk=request.user.pk)
         stored = cache.get(key)
+        if stored is None:
+            self._page_cache_claimed, stored = _claim_or_wait(key)
         if stored is not None:
             content_type, body = stored
             return HttpResponse(body, content_type=content_type)
         self._page_cache_key = key
-        return super().list(request, *args, **kwargs)
+        try:
+            return super().list(request, *args, **kwargs)
+        except BaseException:
+            self._release_render_lock()
+            raise
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -383,7 +462,13 @@ class CachedListMixin:
             response.render()
             stored = (response["Content-Type"], response.content)
             cache.set(key, stored, timeout=_ttl())
+        self._release_render_lock()
         return response
+
+    def _release_render_lock(self) -> None:
+        if getattr(self, "_page_cache_claimed", False):
+            self._page_cache_claimed = False
+            cache.delete(_render_lock(self._page_cache_key))
 
 
 # --- Permissions ---------------------------------------------------------------------------

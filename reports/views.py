@@ -66,7 +66,12 @@ def _context(request, form, report, **extra) -> dict:
     }
 
 
-@cached_page
+def _for_every_reader(request) -> bool:
+    """Reports count everyone's records: readers with the same permissions share them."""
+    return True
+
+
+@cached_page(shared_when=_for_every_reader)
 def report_list(request):
     """The manager dashboard: this month at a glance."""
     require_reader(request.user)
@@ -80,7 +85,7 @@ def report_list(request):
     )
 
 
-@cached_page
+@cached_page(shared_when=_for_every_reader)
 def sla(request):
     require_reader(request.user)
     form, params = _filters(request)
@@ -113,7 +118,7 @@ def sla_incident(request, pk: int):
 def _report_page(build, name: str):
     """A report page: the filters, one selector in a report session, the page or a CSV."""
 
-    @cached_page
+    @cached_page(shared_when=_for_every_reader)
     def page(request):
         require_reader(request.user)
         form, params = _filters(request)

@@ -80,6 +80,9 @@ class ChangeViewSet(CachedListMixin, viewsets.ModelViewSet):
     filterset_class = ChangeFilterSet
     serializer_class = s.ChangeListSerializer
 
+    def page_cache_shared(self, request) -> bool:
+        return not ChangeFilterSet.asks_for_mine(request)
+
     def get_queryset(self):
         return selectors.change_list()
 

@@ -45,7 +45,11 @@ def _page_size(request) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
-@cached_page
+def _everyones_list(request) -> bool:
+    return not ChangeFilterSet.asks_for_mine(request)
+
+
+@cached_page(shared_when=_everyones_list)
 def change_list(request):
     filterset = ChangeFilterSet(request.GET or None, queryset=selectors.change_list(),
                                 request=request)  # fmt: skip

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from itsm.models import AuditEvent
 from itsm.pagecache import CachedListMixin
 
+from .. import permissions as perms
 from .. import selectors, services
 from ..actions import ACTIONS
 from ..filters import ActionItemFilter, IncidentFilter
@@ -89,6 +90,9 @@ class IncidentViewSet(CachedListMixin, viewsets.ModelViewSet):
     queryset = Incident.objects.none()  # for the schema; get_queryset scopes to the user
     filter_backends = [DjangoFilterBackend]
     filterset_class = IncidentFilter
+
+    def page_cache_shared(self, request) -> bool:
+        return perms.lists_same_for_every_responder(request)
 
     def get_queryset(self):
         qs = selectors.incident_list(self.request.user)

@@ -25,7 +25,7 @@ from ..services.clocks import clocks_for_incident
 PAGE_SIZE = 50
 
 
-@cached_page
+@cached_page(shared_when=perms.lists_same_for_every_responder)
 def queue(request):
     """The on-call triage queue: what breaches first on top; htmx refreshes the rows."""
     mine = (request.GET.get("mine") or request.POST.get("mine")) == "1"
@@ -36,7 +36,7 @@ def queue(request):
     return render(request, template, context)
 
 
-@cached_page
+@cached_page(shared_when=perms.lists_same_for_every_responder)
 def incident_list(request):
     filterset = IncidentFilter(
         request.GET or None, queryset=selectors.incident_list(request.user), request=request
