@@ -119,7 +119,12 @@ def current_version(key: str = VERSION_KEY) -> int:
     if scope is None:
         return _read_version(key)
     if key not in scope:
-        scope[key] = _read_version(key)
+        # Both counters in one round trip: a request needs the accounts version for its
+        # user and the data version for its page.
+        missing = [name for name in {VERSION_KEY, ACCOUNTS_KEY, key} if name not in scope]
+        found = cache.get_many(missing)
+        for name in missing:
+            scope[name] = found[name] if name in found else _read_version(name)
     return scope[key]
 
 
@@ -485,8 +490,14 @@ class CachedModelBackend(ModelBackend):
         if not enabled():
             return super().get_user(user_id)
         key = f"pagecache:user:{user_id}:{accounts_version()}"
-        load = super().get_user
-        return _through_cache(key, lambda: load(user_id))
+        return _through_cache(key, lambda: self._user_with_permissions(user_id))
+
+    def _user_with_permissions(self, user_id):
+        """The user with its permission set worked out, so that both come in one read."""
+        user = super().get_user(user_id)
+        if user is not None:
+            self.get_all_permissions(user)
+        return user
 
     def get_all_permissions(self, user_obj, obj=None):
         if obj is not None or not enabled() or not user_obj.is_active or user_obj.is_anonymous:
@@ -509,5 +520,9 @@ class CachedTokenAuthentication(TokenAuthentication):
             return super().authenticate_credentials(key)
         digest = hashlib.sha256(key.encode()).hexdigest()
         cache_key = f"pagecache:token:{digest}:{accounts_version()}"
-        load = super().authenticate_credentials  # raises for a bad token: nothing is stored
-        return _through_cache(cache_key, lambda: load(key))
+        return _through_cache(cache_key, lambda: self._credentials_with_permissions(key))
+
+    def _credentials_with_permissions(self, key):
+        user, token = super().authenticate_credentials(key)  # a bad token raises: not stored
+        user.get_all_permissions()  # kept on the user: one read for both
+        return user, token

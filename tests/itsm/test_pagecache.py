@@ -304,6 +304,31 @@ def test_permissions_come_from_the_cache_until_a_write(world):
     assert fresh(reporter).has_perm("incidents.work_incident")
 
 
+def test_a_request_reads_its_user_and_permissions_in_one_cache_read(world, oncall, monkeypatch):
+    get(oncall, reverse("incidents:queue"))
+    reads, inside_many = [], []
+    real_get, real_get_many = pagecache.cache.get, pagecache.cache.get_many
+
+    def get_one(key, *args, **kwargs):
+        if not inside_many:  # the test cache's get_many calls get per key; Redis's does not
+            reads.append(key.split(":")[1])
+        return real_get(key, *args, **kwargs)
+
+    def get_many(keys, *args, **kwargs):
+        reads.append(sorted(key.split(":")[1] for key in keys))
+        inside_many.append(True)
+        try:
+            return real_get_many(keys, *args, **kwargs)
+        finally:
+            inside_many.pop()
+
+    monkeypatch.setattr(pagecache.cache, "get", get_one)
+    monkeypatch.setattr(pagecache.cache, "get_many", get_many)
+    get(oncall, reverse("incidents:queue"))
+    # both counters in one read, then the user with its permission set, then the page
+    assert reads == [["accounts", "version"], "user", "shared"]
+
+
 def test_a_deactivated_or_logged_out_user_is_out_on_the_next_request(world, oncall):
     url = reverse("incidents:queue")
     get(oncall, url)
