@@ -77,7 +77,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    # Opens the request's scope for the page store's data version (itsm/pagecache.py).
+    # Opens the request's scope for the page store's counters and reads (itsm/pagecache/).
     "itsm.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -153,7 +153,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# Rendered pages kept until the data changes (itsm/pagecache.py), at most this many seconds
+# Rendered pages kept until the data changes (itsm/pagecache/), at most this many seconds
 # behind the clock; only with a cache every process shares. 0 turns the store off.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "30")) if REDIS_URL else 0
 if REDIS_URL:

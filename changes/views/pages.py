@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 from incidents.selectors import incidents_caused_by_change
 from itsm.errors import DomainError
 from itsm.models import AuditEvent
-from itsm.pagecache import cached_page, shared_object, shared_page
+from itsm.pagecache import cached_page, part, shared_object, shared_page
 from itsm.web import flash_form_errors, run_action, run_form_action
 
 from .. import forms, risk, selectors
@@ -131,9 +132,22 @@ def change_detail(request, pk: int):
         tuple((action.name, reason) for action, reason in mine["blocked"]),
         *(mine[flag] for flag in ("can_edit", "can_precheck", "can_verify", "can_log")),
     )
+    # Incidents are written far more often than changes: the card of the incidents this
+    # change caused is worked out for every answer, so that an incident write leaves the
+    # rest of the stored page in place.
+    caused = {"caused-incidents": lambda: _caused_incidents_card(change.pk)}
     return shared_page(
-        request, decisions, lambda: _render_detail(request, change, mine), seconds=DETAIL_SECONDS
+        request,
+        decisions,
+        lambda: _render_detail(request, change, mine),
+        seconds=DETAIL_SECONDS,
+        parts=caused,
     )
+
+
+def _caused_incidents_card(change_pk: int) -> str:
+    incidents = incidents_caused_by_change(change_pk)[:20]
+    return render_to_string("changes/_caused_incidents.html", {"caused_incidents": incidents})
 
 
 def _render_detail(request, change: Change, mine: dict):
@@ -158,7 +172,7 @@ def _render_detail(request, change: Change, mine: dict):
         "check_results": forms.ChecklistItem.Result.choices,
         "show_implementation": change.status not in BEFORE_APPROVAL,
         "now": timezone.now(),
-        "caused_incidents": incidents_caused_by_change(change.pk)[:20],
+        "caused_incidents_card": part(request, "caused-incidents"),
     }
     return render(request, "changes/change_detail.html", context)
 

@@ -1,10 +1,11 @@
-"""The page store (itsm/pagecache.py): a stored page is never shown once its data changed."""
+"""The page store (itsm/pagecache/): a stored page is never shown once its data changed."""
 
 import datetime as dt
 import re
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -15,6 +16,7 @@ from itsm import pagecache
 from tests.incidents.factories import make_world, report
 
 pytestmark = pytest.mark.django_db
+INCIDENTS = pagecache.table_key("incidents_incident")
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ANY_TOKEN = re.compile(r"\b[A-Za-z0-9]{64}\b")  # a masked CSRF token
@@ -154,39 +156,40 @@ def test_api_lists_are_stored_per_caller_and_follow_writes(world, api_client_for
 @pytest.mark.django_db(transaction=True)
 def test_a_write_moves_the_version_when_it_runs_and_again_when_it_commits(world):
     incident = report(world, priority="P1", title="disk full")
-    before = pagecache.current_version()
+    before = pagecache.current_version(INCIDENTS)
     with transaction.atomic():
         Incident.objects.filter(pk=incident.pk).update(title="disk replaced")
-        during = pagecache.current_version()
+        during = pagecache.current_version(INCIDENTS)
         Incident.objects.filter(pk=incident.pk).update(title="disk replaced again")
-        assert pagecache.current_version() > during > before
-        inside = pagecache.current_version()
+        assert pagecache.current_version(INCIDENTS) > during > before
+        inside = pagecache.current_version(INCIDENTS)
     # A page rendered inside the transaction from data other requests could not yet see is
     # stored under a version that the commit leaves behind.
-    assert pagecache.current_version() > inside
+    assert pagecache.current_version(INCIDENTS) > inside
 
 
 @pytest.mark.django_db(transaction=True)
 def test_reading_pages_does_not_move_the_version(world):
     client = Client()
     client.force_login(world.user("oncall"))  # a session and last_login: writes, before
-    before = pagecache.current_version()
+    counters = [pagecache.VERSION_KEY, INCIDENTS, pagecache.table_key("changes_change")]
+    before = [pagecache.current_version(key) for key in counters]
     for _ in range(2):
         client.get(reverse("incidents:queue"))
         client.get(reverse("changes:list"))
-    assert pagecache.current_version() == before
+    assert [pagecache.current_version(key) for key in counters] == before
 
 
 def test_a_write_that_changes_no_row_or_only_the_heartbeat_keeps_the_version(world):
     from itsm.models import Heartbeat
 
     incident = report(world, priority="P4")
-    before = pagecache.current_version()
+    before = pagecache.current_version(INCIDENTS)
     Incident.objects.filter(pk=-1).update(title="nothing")
     Heartbeat.objects.update_or_create(name="beat", defaults={"at": dt.datetime.now(dt.UTC)})
-    assert pagecache.current_version() == before
+    assert pagecache.current_version(INCIDENTS) == before
     Incident.objects.filter(pk=incident.pk).update(title="something")
-    assert pagecache.current_version() > before
+    assert pagecache.current_version(INCIDENTS) > before
 
 
 def test_a_lost_version_restarts_above_every_stored_page():
@@ -221,6 +224,22 @@ def test_a_lost_version_restarts_above_every_stored_page():
 )
 def test_which_statements_are_writes(sql, write):
     assert pagecache.is_write(sql) is write
+
+
+@pytest.mark.parametrize(
+    ("sql", "table"),
+    [
+        ('INSERT INTO "incidents_incident" ("title") VALUES (%s)', "incidents_incident"),
+        ("\nINSERT INTO reports_incidentfact (a) SELECT 1 FROM x", "reports_incidentfact"),
+        ('UPDATE "Changes_Change" SET "title" = %s', "changes_change"),
+        ("TRUNCATE incidents_incident, changes_change", ""),  # several tables: every page
+        ('UPDATE "a" SET "x" = 1; DELETE FROM "b"', ""),
+        ('UPDATE "a" SET "x" = \'a;b\';', ""),  # conservative: a ";" inside counts too
+        ('DELETE FROM "changes_change" WHERE "id" = %s;', "changes_change"),
+    ],
+)
+def test_which_table_a_write_moves(sql, table):
+    assert pagecache.written_table(sql) == table
 
 
 # --- A page shared between users: the change detail page --------------------------------
@@ -307,7 +326,7 @@ def test_permissions_come_from_the_cache_until_a_write(world):
 def test_a_request_reads_its_user_and_permissions_in_one_cache_read(world, oncall, monkeypatch):
     get(oncall, reverse("incidents:queue"))
     reads, inside_many = [], []
-    real_get, real_get_many = pagecache.cache.get, pagecache.cache.get_many
+    real_get, real_get_many = cache.get, cache.get_many
 
     def get_one(key, *args, **kwargs):
         if not inside_many:  # the test cache's get_many calls get per key; Redis's does not
@@ -322,11 +341,13 @@ def test_a_request_reads_its_user_and_permissions_in_one_cache_read(world, oncal
         finally:
             inside_many.pop()
 
-    monkeypatch.setattr(pagecache.cache, "get", get_one)
-    monkeypatch.setattr(pagecache.cache, "get_many", get_many)
+    monkeypatch.setattr(cache, "get", get_one)
+    monkeypatch.setattr(cache, "get_many", get_many)
     get(oncall, reverse("incidents:queue"))
-    # both counters in one read, then the user with its permission set, then the page
-    assert reads == [["accounts", "version"], "user", "shared"]
+    # Both global counters in one read, the user with its permission set, the page, and the
+    # counters of the tables the page was built from in one read.
+    assert reads[:3] == [["accounts", "version"], "user", "page"]
+    assert len(reads) == 4 and set(reads[3]) == {"table"}
 
 
 def test_a_deactivated_or_logged_out_user_is_out_on_the_next_request(world, oncall):
@@ -374,14 +395,14 @@ def test_a_request_reads_the_version_once_and_other_code_every_time():
 @pytest.mark.django_db(transaction=True)
 def test_an_incident_write_keeps_the_accounts_version_and_a_user_write_moves_both(world):
     incident = report(world, priority="P4")
-    data, accounts = pagecache.current_version(), pagecache.accounts_version()
+    data, accounts = pagecache.current_version(INCIDENTS), pagecache.accounts_version()
     with transaction.atomic():
         Incident.objects.filter(pk=incident.pk).update(title="renamed")
         world.user("oncall").__class__.objects.filter(username="oncall").update(language="ko")
         inside = pagecache.accounts_version()
     assert pagecache.accounts_version() > inside > accounts  # moved again by the commit
-    assert pagecache.current_version() > data
-    data, accounts = pagecache.current_version(), pagecache.accounts_version()
+    assert pagecache.current_version(INCIDENTS) > data
+    data, accounts = pagecache.current_version(INCIDENTS), pagecache.accounts_version()
     Incident.objects.filter(pk=incident.pk).update(title="renamed again")
-    assert pagecache.current_version() > data
+    assert pagecache.current_version(INCIDENTS) > data
     assert pagecache.accounts_version() == accounts

@@ -1,4 +1,4 @@
-"""The page store's shared lists and single render (itsm/pagecache.py): users with the same
+"""The page store's shared lists and single render (itsm/pagecache/): users with the same
 permissions share a list page unless it shows their own records, and one request renders a
 missing page while the others wait for it."""
 
@@ -14,6 +14,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from itsm import pagecache, roles
+from itsm.pagecache import store
 from tests.changes.factories import ChangeFactory
 from tests.incidents.factories import UserFactory, make_world, report
 from tests.itsm.test_pagecache import get
@@ -139,13 +140,13 @@ def test_concurrent_requests_for_a_missing_page_render_it_once(world):
         thread.join()
     assert len(renders) == 1
     assert [answer.content for answer in answers] == [b"the page"] * 4
-    assert cache.get(pagecache._render_lock("pagecache:test:once")) is None
+    assert cache.get(store._render_lock("pagecache:test:once")) is None
 
 
 def test_a_waiting_request_renders_itself_when_the_other_render_stores_nothing(world):
     key = "pagecache:test:failed"
-    cache.add(pagecache._render_lock(key), 1)  # another request is rendering ...
-    threading.Timer(0.1, cache.delete, args=[pagecache._render_lock(key)]).start()  # ... fails
+    cache.add(store._render_lock(key), 1)  # another request is rendering ...
+    threading.Timer(0.1, cache.delete, args=[store._render_lock(key)]).start()  # ... fails
     started = time.monotonic()
     answer = pagecache.serve(_request(world.user("oncall")), key, lambda: HttpResponse(b"own"))
     assert answer.content == b"own"
@@ -153,9 +154,9 @@ def test_a_waiting_request_renders_itself_when_the_other_render_stores_nothing(w
 
 
 def test_a_waiting_request_gives_up_after_the_wait(world, monkeypatch):
-    monkeypatch.setattr(pagecache, "RENDER_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(store, "RENDER_WAIT_SECONDS", 0.2)
     key = "pagecache:test:stuck"
-    cache.add(pagecache._render_lock(key), 1)  # a render that never ends
+    cache.add(store._render_lock(key), 1)  # a render that never ends
     answer = pagecache.serve(_request(world.user("oncall")), key, lambda: HttpResponse(b"own"))
     assert answer.content == b"own"
 
@@ -168,7 +169,7 @@ def test_an_error_in_the_render_releases_the_claim(world):
 
     with pytest.raises(RuntimeError):
         pagecache.serve(_request(world.user("oncall")), key, broken)
-    assert cache.get(pagecache._render_lock(key)) is None
+    assert cache.get(store._render_lock(key)) is None
 
 
 def test_tokens_are_distinct_callers_of_a_shared_api_list(world, api_client_for):
@@ -179,3 +180,98 @@ def test_tokens_are_distinct_callers_of_a_shared_api_list(world, api_client_for)
     Token.objects.filter(user=world.user("twin")).delete()
     refused = client.get(url)
     assert refused.status_code == 403 and "token" in str(refused.json()).lower()
+
+
+# --- Counters per table --------------------------------------------------------------------
+
+
+def test_an_incident_write_ends_the_queue_but_not_the_change_pages(world):
+    from incidents.models import Incident
+
+    incident = report(world, priority="P1", title="disk full")
+    change = ChangeFactory(title="Patch the kernel")
+    oncall = as_user(world.user("oncall"))
+    queue, changes = reverse("incidents:queue"), reverse("changes:list")
+    detail = reverse("changes:detail", args=[change.pk])
+    for url in (queue, changes, detail):
+        get(oncall, url)
+    Incident.objects.filter(pk=incident.pk).update(
+        title="disk replaced", caused_by_change_id=change.pk
+    )
+    page, queries = get(oncall, queue)
+    assert "disk replaced" in page and queries > 0
+    assert get(oncall, changes)[1] == 0
+    # The stored change page; only its card of caused incidents is worked out anew.
+    page, queries = get(oncall, detail)
+    assert queries == 1 and "Patch the kernel" in page
+    assert 'id="caused-incidents"' in page and "disk replaced" in page
+
+
+def test_a_change_write_ends_the_change_pages_but_not_the_queue(world):
+    report(world, priority="P1", title="disk full")
+    change = ChangeFactory(title="Patch the kernel")
+    oncall = as_user(world.user("oncall"))
+    queue, changes = reverse("incidents:queue"), reverse("changes:list")
+    detail = reverse("changes:detail", args=[change.pk])
+    for url in (queue, changes, detail):
+        get(oncall, url)
+    type(change).objects.filter(pk=change.pk).update(title="Patch the kernel again")
+    assert get(oncall, queue)[1] == 0
+    for url in (changes, detail):
+        page, queries = get(oncall, url)
+        assert "Patch the kernel again" in page and queries > 1
+
+
+def test_a_write_to_an_unnamed_table_ends_every_page(world):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no writes inside a WITH; PostgreSQL runs this test")
+    incident = report(world, priority="P1", title="disk full")
+    oncall = as_user(world.user("oncall"))
+    queue, changes = reverse("incidents:queue"), reverse("changes:list")
+    get(oncall, queue), get(oncall, changes)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH renamed AS (UPDATE incidents_incident SET title = %s WHERE id = %s RETURNING id)"
+            " SELECT count(*) FROM renamed",
+            ["disk replaced", incident.pk],
+        )
+    assert "disk replaced" in get(oncall, queue)[0]
+    assert get(oncall, changes)[1] > 0
+
+
+def test_a_write_while_the_page_renders_leaves_the_stored_page_out_of_date(world):
+    from incidents.models import Incident
+
+    report(world, priority="P1")
+    renders = []
+
+    def render():
+        renders.append(Incident.objects.count())
+        # Another process writes after this render's query and before its page is stored.
+        cache.incr(pagecache.table_key("incidents_incident"))
+        return HttpResponse(b"the page")
+
+    user = world.user("oncall")
+    for _ in range(2):
+        pagecache.serve(_request(user), "pagecache:test:race", render)
+    assert len(renders) == 2
+
+
+@pytest.mark.parametrize(
+    ("sql", "tables"),
+    [
+        ('SELECT "a"."id" FROM "incidents_incident" "a" INNER JOIN "itsm_team" ON 1=1',
+         {"incidents_incident", "itsm_team"}),
+        ('SELECT 1 FROM "changes_change" WHERE EXISTS (SELECT 1 FROM "incidents_incident" U0)',
+         {"changes_change", "incidents_incident"}),
+        ("select * from reports_incidentfact left join itsm_service on true",
+         {"reports_incidentfact", "itsm_service"}),
+        ('SELECT "session_data" FROM "django_session" WHERE "session_key" = %s', set()),
+    ],
+)  # fmt: skip
+def test_which_tables_a_query_reads(sql, tables):
+    from itsm.pagecache import versions
+
+    assert versions.read_tables(sql) == tables
