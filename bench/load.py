@@ -85,8 +85,8 @@ def parse() -> argparse.Namespace:
         "--writes",
         type=float,
         default=0.0,
-        help="writes per second to incidents during each window (each one empties the page "
-        "store, as any write does; default 0)",
+        help="writes per second to incidents during each window (each one ends the stored "
+        "pages built from incidents; default 0)",
     )
     parser.add_argument("--only", nargs="*", help="endpoint names to run (default: all)")
     parser.add_argument("--reuse", action="store_true", help="reuse a seeded bench_load")

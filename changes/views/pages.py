@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -135,7 +135,7 @@ def change_detail(request, pk: int):
     # Incidents are written far more often than changes: the card of the incidents this
     # change caused is worked out for every answer, so that an incident write leaves the
     # rest of the stored page in place.
-    caused = {"caused-incidents": lambda: _caused_incidents_card(change.pk)}
+    caused = {"caused-incidents": lambda: _caused_incidents_card(request, change.pk)}
     return shared_page(
         request,
         decisions,
@@ -145,9 +145,16 @@ def change_detail(request, pk: int):
     )
 
 
-def _caused_incidents_card(change_pk: int) -> str:
-    incidents = incidents_caused_by_change(change_pk)[:20]
-    return render_to_string("changes/_caused_incidents.html", {"caused_incidents": incidents})
+def _caused_incidents_card(request, change_pk: int) -> str:
+    """The card's HTML, itself kept until an incident (or its service or team) is written."""
+
+    def render_card():
+        incidents = incidents_caused_by_change(change_pk)[:20]
+        context = {"caused_incidents": incidents}
+        return render_to_string("changes/_caused_incidents.html", context)
+
+    name = f"caused-incidents:{change_pk}:{translation.get_language()}"
+    return shared_object(request, name, render_card, seconds=DETAIL_SECONDS)
 
 
 def _render_detail(request, change: Change, mine: dict):

@@ -205,6 +205,8 @@ def test_an_incident_write_ends_the_queue_but_not_the_change_pages(world):
     page, queries = get(oncall, detail)
     assert queries == 1 and "Patch the kernel" in page
     assert 'id="caused-incidents"' in page and "disk replaced" in page
+    page, queries = get(oncall, detail)
+    assert queries == 0 and "disk replaced" in page  # the card is kept until the next write
 
 
 def test_a_change_write_ends_the_change_pages_but_not_the_queue(world):
