@@ -168,8 +168,9 @@ def _part_placeholder(name: str) -> str:
 
 def part(request, name: str) -> str:
     """For a template's context: the HTML of a part of the page given to `shared_page` in
-    `parts`. A stored page keeps a placeholder, and every answer gets the part worked out
-    anew: its queries are not the page's, so their tables' writes leave the page stored."""
+    `parts`. A stored page keeps a placeholder, filled in for every answer by the part's
+    function (which may keep its own entry): the part's queries are not the page's, so
+    writes to their tables leave the page stored."""
     if getattr(request, _RECORDING, False):
         return mark_safe(_part_placeholder(name))  # noqa: S308 (a fixed name)
     return mark_safe(request._page_cache_parts[name]())  # noqa: S308 (rendered by a template)
