@@ -87,11 +87,11 @@ class ChangeFilterSet(filters.FilterSet):
     MINE_VALUES = frozenset({"1", "true", "yes", "on"})
 
     @classmethod
-    def asks_for_mine(cls, request) -> bool:
-        """Whether the query limits the list to the user's own changes (the page store
-        shares other lists between users)."""
+    def same_for_everyone(cls, request) -> bool:
+        """Everyone may read every change: the list differs by user only when the query
+        asks for the user's own ("mine"). The page store shares the other lists."""
         values = request.GET.getlist("mine")
-        return any(value.strip().lower() in cls.MINE_VALUES for value in values)
+        return not any(value.strip().lower() in cls.MINE_VALUES for value in values)
 
     def filter_mine(self, queryset, name, value):
         user = getattr(self.request, "user", None)

@@ -81,7 +81,7 @@ class ChangeViewSet(CachedListMixin, viewsets.ModelViewSet):
     serializer_class = s.ChangeListSerializer
 
     def page_cache_shared(self, request) -> bool:
-        return not ChangeFilterSet.asks_for_mine(request)
+        return ChangeFilterSet.same_for_everyone(request)
 
     def get_queryset(self):
         return selectors.change_list()

@@ -46,11 +46,7 @@ def _page_size(request) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
-def _everyones_list(request) -> bool:
-    return not ChangeFilterSet.asks_for_mine(request)
-
-
-@cached_page(shared_when=_everyones_list)
+@cached_page(shared_when=ChangeFilterSet.same_for_everyone)
 def change_list(request):
     filterset = ChangeFilterSet(request.GET or None, queryset=selectors.change_list(),
                                 request=request)  # fmt: skip

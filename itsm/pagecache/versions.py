@@ -107,12 +107,12 @@ def recording(*, keep: bool = True):
     user and its permissions, kept at the accounts counter and in every page's key)."""
     scope = _scope.get()
     if scope is None:
-        yield {}
+        yield
         return
     outer = scope.read
     scope.read = {}
     try:
-        yield scope.read
+        yield
     finally:
         inner, scope.read = scope.read, outer
         if keep:
@@ -133,8 +133,8 @@ def reads() -> dict[str, int]:
     """The counters the answer built so far depends on; `VERSION_KEY` always among them."""
     scope = _scope.get()
     if VERSION_KEY not in scope.read:
-        # Read at the request's first counter read, before any of its queries.
-        scope.read[VERSION_KEY] = scope.seen.get(VERSION_KEY) or current_version()
+        # As read at the request's first counter read, before any of its queries.
+        scope.read[VERSION_KEY] = current_version()
     return dict(scope.read)
 
 

@@ -185,9 +185,10 @@ def test_tokens_are_distinct_callers_of_a_shared_api_list(world, api_client_for)
 # --- Counters per table --------------------------------------------------------------------
 
 
-def test_an_incident_write_ends_the_queue_but_not_the_change_pages(world):
-    from incidents.models import Incident
-
+@pytest.fixture
+def stored(world):
+    """An incident and a change, with the queue, the change list and the change page stored
+    for the on-call engineer."""
     incident = report(world, priority="P1", title="disk full")
     change = ChangeFactory(title="Patch the kernel")
     oncall = as_user(world.user("oncall"))
@@ -195,6 +196,13 @@ def test_an_incident_write_ends_the_queue_but_not_the_change_pages(world):
     detail = reverse("changes:detail", args=[change.pk])
     for url in (queue, changes, detail):
         get(oncall, url)
+    return incident, change, oncall, queue, changes, detail
+
+
+def test_an_incident_write_ends_the_queue_but_not_the_change_pages(stored):
+    from incidents.models import Incident
+
+    incident, change, oncall, queue, changes, detail = stored
     Incident.objects.filter(pk=incident.pk).update(
         title="disk replaced", caused_by_change_id=change.pk
     )
@@ -209,14 +217,8 @@ def test_an_incident_write_ends_the_queue_but_not_the_change_pages(world):
     assert queries == 0 and "disk replaced" in page  # the card is kept until the next write
 
 
-def test_a_change_write_ends_the_change_pages_but_not_the_queue(world):
-    report(world, priority="P1", title="disk full")
-    change = ChangeFactory(title="Patch the kernel")
-    oncall = as_user(world.user("oncall"))
-    queue, changes = reverse("incidents:queue"), reverse("changes:list")
-    detail = reverse("changes:detail", args=[change.pk])
-    for url in (queue, changes, detail):
-        get(oncall, url)
+def test_a_change_write_ends_the_change_pages_but_not_the_queue(stored):
+    _incident, change, oncall, queue, changes, detail = stored
     type(change).objects.filter(pk=change.pk).update(title="Patch the kernel again")
     assert get(oncall, queue)[1] == 0
     for url in (changes, detail):
